@@ -26,6 +26,9 @@ struct Error
     ErrorCode code = ErrorCode::Internal;
     QString message;
     QString field;
+    // Machine-readable cause for callers that branch on it: the SQLSTATE of a database error,
+    // the HTTP status of a PEMS error. Never shown instead of the message.
+    QString detail;
 
     [[nodiscard]] QString toString() const
     {
