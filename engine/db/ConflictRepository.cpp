@@ -1,0 +1,157 @@
+#include "db/ConflictRepository.h"
+
+#include "db/AuditRepository.h"
+#include "db/Sql.h"
+#include "db/Transaction.h"
+
+using namespace Qt::StringLiterals;
+
+namespace pfa::db {
+
+namespace {
+
+const QString Columns =
+    u"id, organization_id, pfa_id, modification_id, local_version, pems_version, base_data::text,"
+    " local_data::text, pems_data::text, conflict_fields::text, status, resolution,"
+    " merged_data::text, resolved_by, resolved_at, created_at"_s;
+
+Expected<model::FieldMap> fieldMapColumn(const QSqlQuery& row, int column, QStringView name)
+{
+    auto json = jsonColumn(row.value(column), name);
+    if (!json)
+        return std::unexpected(json.error());
+    return model::fieldMapFromJson(*json);
+}
+
+Expected<model::Conflict> conflictFromRow(const QSqlQuery& row)
+{
+    auto base = fieldMapColumn(row, 6, u"base_data");
+    auto local = fieldMapColumn(row, 7, u"local_data");
+    auto pems = fieldMapColumn(row, 8, u"pems_data");
+    auto fields = jsonColumn(row.value(9), u"conflict_fields");
+    for (const Error* error : {base ? nullptr : &base.error(), local ? nullptr : &local.error(),
+                               pems ? nullptr : &pems.error(), fields ? nullptr : &fields.error()}) {
+        if (error)
+            return std::unexpected(*error);
+    }
+    std::vector<model::PfaField> conflictFields;
+    for (const auto& name : *fields) {
+        if (auto field = model::fieldFromWire(QString::fromStdString(name.get<std::string>())))
+            conflictFields.push_back(*field);
+    }
+    std::optional<model::FieldMap> merged;
+    if (!row.value(12).isNull()) {
+        auto mergedMap = fieldMapColumn(row, 12, u"merged_data");
+        if (!mergedMap)
+            return std::unexpected(mergedMap.error());
+        merged = std::move(*mergedMap);
+    }
+    std::optional<model::Resolution> resolution;
+    if (!row.value(11).isNull())
+        resolution = model::fromWire<model::Resolution>(row.value(11).toString());
+    return model::Conflict{
+        .id = row.value(0).toLongLong(),
+        .organizationId = row.value(1).toLongLong(),
+        .pfaId = row.value(2).toString(),
+        .modificationId = row.value(3).toLongLong(),
+        .localVersion = row.value(4).toLongLong(),
+        .pemsVersion = row.value(5).toLongLong(),
+        .baseData = std::move(*base),
+        .localData = std::move(*local),
+        .pemsData = std::move(*pems),
+        .conflictFields = std::move(conflictFields),
+        .status = model::fromWire<model::ConflictStatus>(row.value(10).toString())
+                      .value_or(model::ConflictStatus::Unresolved),
+        .resolution = resolution,
+        .mergedData = std::move(merged),
+        .resolvedBy = optionalInt(row.value(13)),
+        .resolvedAt = optionalDateTime(row.value(14)),
+        .createdAt = utc(row.value(15))};
+}
+
+} // namespace
+
+ConflictRepository::ConflictRepository(QSqlDatabase db)
+    : m_db(std::move(db))
+{
+}
+
+Expected<model::Conflict> ConflictRepository::create(const model::Conflict& conflict,
+                                                     const QString& actor) const
+{
+    nlohmann::json fields = nlohmann::json::array();
+    for (const model::PfaField field : conflict.conflictFields)
+        fields.push_back(model::wireName(field).toStdString());
+
+    auto transaction = Transaction::begin(m_db);
+    if (!transaction)
+        return std::unexpected(transaction.error());
+    auto query = runQuery(
+        m_db, u"record the conflict",
+        u"INSERT INTO pfa_sync_conflict (pfa_id, organization_id, modification_id, local_version,"
+        " pems_version, base_data, local_data, pems_data, conflict_fields) VALUES (:pfa, :org,"
+        " :modification, :localVersion, :pemsVersion, CAST(:base AS jsonb), CAST(:local AS jsonb),"
+        " CAST(:pems AS jsonb), CAST(:fields AS jsonb)) RETURNING "_s + Columns,
+        {{"pfa"_L1, conflict.pfaId},
+         {"org"_L1, conflict.organizationId},
+         {"modification"_L1, conflict.modificationId},
+         {"localVersion"_L1, conflict.localVersion},
+         {"pemsVersion"_L1, conflict.pemsVersion},
+         {"base"_L1, jsonText(model::fieldMapToJson(conflict.baseData))},
+         {"local"_L1, jsonText(model::fieldMapToJson(conflict.localData))},
+         {"pems"_L1, jsonText(model::fieldMapToJson(conflict.pemsData))},
+         {"fields"_L1, jsonText(fields)}});
+    if (!query)
+        return std::unexpected(query.error());
+    query->next();
+    auto stored = conflictFromRow(*query);
+    if (!stored)
+        return stored;
+    auto audited = AuditRepository(m_db).append({.actor = actor,
+                                                 .action = u"conflict.detected"_s,
+                                                 .organizationId = stored->organizationId,
+                                                 .entity = u"pfa_sync_conflict"_s,
+                                                 .entityId = QString::number(stored->id),
+                                                 .after = model::toJson(*stored)});
+    if (!audited)
+        return std::unexpected(audited.error());
+    if (auto committed = transaction->commit(); !committed)
+        return std::unexpected(committed.error());
+    return stored;
+}
+
+Expected<std::vector<model::Conflict>> ConflictRepository::select(const QString& where,
+                                                                  const QVariant& value) const
+{
+    auto query = runQuery(m_db, u"read conflicts",
+                          u"SELECT "_s + Columns + u" FROM pfa_sync_conflict "_s + where,
+                          {{"value"_L1, value}});
+    if (!query)
+        return std::unexpected(query.error());
+    std::vector<model::Conflict> conflicts;
+    while (query->next()) {
+        auto conflict = conflictFromRow(*query);
+        if (!conflict)
+            return std::unexpected(conflict.error());
+        conflicts.push_back(std::move(*conflict));
+    }
+    return conflicts;
+}
+
+Expected<model::Conflict> ConflictRepository::find(qint64 id) const
+{
+    auto found = select(u"WHERE id = :value"_s, id);
+    if (!found)
+        return std::unexpected(found.error());
+    if (found->empty())
+        return fail(ErrorCode::NotFound, u"conflict %1 does not exist"_s.arg(id));
+    return found->front();
+}
+
+Expected<std::vector<model::Conflict>> ConflictRepository::unresolved(qint64 organizationId) const
+{
+    return select(u"WHERE organization_id = :value AND status = 'unresolved' ORDER BY id"_s,
+                  organizationId);
+}
+
+} // namespace pfa::db

@@ -1,0 +1,169 @@
+#include "db/QueueRepository.h"
+
+#include "db/Sql.h"
+#include "db/Transaction.h"
+
+using namespace Qt::StringLiterals;
+
+namespace pfa::db {
+
+namespace {
+
+const QString Columns =
+    u"q.id, q.modification_id, q.organization_id, q.pfa_id, q.operation, q.payload::text, q.status,"
+    " q.priority, q.retry_count, q.max_retries, q.last_attempt_at, COALESCE(q.last_error, ''),"
+    " q.failure_class, q.scheduled_at, q.completed_at, q.created_at, q.job_id,"
+    " q.idempotency_key::text, COALESCE(q.locked_by, ''), q.locked_until"_s;
+
+Expected<model::QueueItem> itemFromRow(const QSqlQuery& row)
+{
+    auto payload = jsonColumn(row.value(5), u"pfa_write_queue.payload");
+    if (!payload)
+        return std::unexpected(payload.error());
+    const auto operation = model::fromWire<model::Operation>(row.value(4).toString());
+    const auto status = model::fromWire<model::QueueStatus>(row.value(6).toString());
+    if (!operation || !status)
+        return fail(ErrorCode::Database, u"pfa_write_queue row %1 holds an unknown operation or status"_s
+                                             .arg(row.value(0).toLongLong()));
+    std::optional<model::FailureClass> failureClass;
+    if (!row.value(12).isNull())
+        failureClass = model::fromWire<model::FailureClass>(row.value(12).toString());
+    return model::QueueItem{.id = row.value(0).toLongLong(),
+                            .modificationId = row.value(1).toLongLong(),
+                            .organizationId = row.value(2).toLongLong(),
+                            .pfaId = row.value(3).toString(),
+                            .operation = *operation,
+                            .payload = std::move(*payload),
+                            .status = *status,
+                            .priority = row.value(7).toInt(),
+                            .retryCount = row.value(8).toInt(),
+                            .maxRetries = row.value(9).toInt(),
+                            .lastAttemptAt = optionalDateTime(row.value(10)),
+                            .lastError = row.value(11).toString(),
+                            .failureClass = failureClass,
+                            .scheduledAt = utc(row.value(13)),
+                            .completedAt = optionalDateTime(row.value(14)),
+                            .createdAt = utc(row.value(15)),
+                            .jobId = optionalInt(row.value(16)),
+                            .idempotencyKey = row.value(17).toString(),
+                            .lockedBy = row.value(18).toString(),
+                            .lockedUntil = optionalDateTime(row.value(19))};
+}
+
+Expected<std::vector<model::QueueItem>> itemsFrom(QSqlQuery& query)
+{
+    std::vector<model::QueueItem> items;
+    while (query.next()) {
+        auto item = itemFromRow(query);
+        if (!item)
+            return std::unexpected(item.error());
+        items.push_back(std::move(*item));
+    }
+    return items;
+}
+
+} // namespace
+
+QueueRepository::QueueRepository(QSqlDatabase db)
+    : m_db(std::move(db))
+{
+}
+
+Expected<model::QueueItem> QueueRepository::enqueue(const NewQueueItem& item) const
+{
+    auto query = runQuery(
+        m_db, u"queue the modification",
+        u"INSERT INTO pfa_write_queue AS q (modification_id, organization_id, pfa_id, operation,"
+        " payload, priority, max_retries, job_id) VALUES (:modification, :org, :pfa, :operation,"
+        " CAST(:payload AS jsonb), :priority, :maxRetries, :job) RETURNING "_s + Columns,
+        {{"modification"_L1, item.modificationId},
+         {"org"_L1, item.organizationId},
+         {"pfa"_L1, item.pfaId},
+         {"operation"_L1, model::toWire(item.operation)},
+         {"payload"_L1, jsonText(item.payload)},
+         {"priority"_L1, item.priority},
+         {"maxRetries"_L1, item.maxRetries},
+         {"job"_L1, nullableInt(item.jobId)}});
+    if (!query)
+        return std::unexpected(query.error());
+    query->next();
+    return itemFromRow(*query);
+}
+
+QString QueueRepository::claimCandidatesSql()
+{
+    return u"SELECT q.id FROM pfa_write_queue q"
+           " WHERE q.status = 'pending' AND q.scheduled_at <= now()"
+           "   AND NOT EXISTS (SELECT 1 FROM pfa_write_queue e"
+           "                    WHERE e.organization_id = q.organization_id"
+           "                      AND e.pfa_id = q.pfa_id AND e.id < q.id"
+           "                      AND e.status <> 'completed')"
+           " ORDER BY q.priority DESC, q.scheduled_at, q.id"
+           " LIMIT :limit FOR UPDATE OF q SKIP LOCKED"_s;
+}
+
+Expected<std::vector<model::QueueItem>> QueueRepository::claim(const QString& workerId, int limit,
+                                                               std::chrono::seconds lease) const
+{
+    auto query = runQuery(
+        m_db, u"claim queue items",
+        u"WITH candidates AS ("_s + claimCandidatesSql() +
+            u") UPDATE pfa_write_queue q SET status = 'processing', locked_by = :worker,"
+            " locked_until = now() + make_interval(secs => :lease)"
+            " FROM candidates c WHERE q.id = c.id RETURNING "_s + Columns,
+        {{"limit"_L1, limit}, {"worker"_L1, workerId}, {"lease"_L1, qint64(lease.count())}});
+    if (!query)
+        return std::unexpected(query.error());
+    auto items = itemsFrom(*query);
+    if (items)
+        std::ranges::sort(*items, [](const model::QueueItem& a, const model::QueueItem& b) {
+            if (a.priority != b.priority)
+                return a.priority > b.priority; // RETURNING has no order: restore claim order
+            return std::tie(a.scheduledAt, a.id) < std::tie(b.scheduledAt, b.id);
+        });
+    return items;
+}
+
+Expected<int> QueueRepository::reclaimExpiredLeases() const
+{
+    auto query = runQuery(m_db, u"reclaim expired leases",
+                          u"UPDATE pfa_write_queue SET status = 'pending', locked_by = NULL,"
+                          " locked_until = NULL WHERE status = 'processing' AND locked_until < now()"_s);
+    if (!query)
+        return std::unexpected(query.error());
+    return query->numRowsAffected();
+}
+
+Expected<model::QueueItem> QueueRepository::find(qint64 id) const
+{
+    auto query = runQuery(m_db, u"read the queue item",
+                          u"SELECT "_s + Columns + u" FROM pfa_write_queue q WHERE q.id = :id"_s,
+                          {{"id"_L1, id}});
+    if (!query)
+        return std::unexpected(query.error());
+    if (!query->next())
+        return fail(ErrorCode::NotFound, u"queue item %1 does not exist"_s.arg(id));
+    return itemFromRow(*query);
+}
+
+Expected<std::map<model::QueueStatus, qint64>> QueueRepository::countsByStatus(
+    std::optional<qint64> organizationId) const
+{
+    auto query = runQuery(m_db, u"count queue items",
+                          u"SELECT status, count(*) FROM pfa_write_queue"
+                          " WHERE CAST(:org AS bigint) IS NULL OR organization_id = CAST(:org2 AS bigint)"
+                          " GROUP BY status"_s,
+                          {{"org"_L1, nullableInt(organizationId)}, {"org2"_L1, nullableInt(organizationId)}});
+    if (!query)
+        return std::unexpected(query.error());
+    std::map<model::QueueStatus, qint64> counts;
+    for (const auto& [status, name] : model::WireNames<model::QueueStatus>::table)
+        counts[status] = 0;
+    while (query->next()) {
+        if (const auto status = model::fromWire<model::QueueStatus>(query->value(0).toString()))
+            counts[*status] = query->value(1).toLongLong();
+    }
+    return counts;
+}
+
+} // namespace pfa::db

@@ -1,0 +1,55 @@
+#pragma once
+
+#include "model/Error.h"
+#include "model/QueueItem.h"
+#include "model/QueueStatus.h"
+
+#include <QSqlDatabase>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <vector>
+
+namespace pfa::db {
+
+struct NewQueueItem
+{
+    qint64 modificationId = 0;
+    qint64 organizationId = 0;
+    QString pfaId;
+    model::Operation operation = model::Operation::Update;
+    nlohmann::json payload;
+    int priority = 0;
+    int maxRetries = 3;
+    std::optional<qint64> jobId;
+};
+
+// pfa_write_queue: the outbox the worker drains.
+class QueueRepository final
+{
+public:
+    explicit QueueRepository(QSqlDatabase db);
+
+    [[nodiscard]] Expected<model::QueueItem> enqueue(const NewQueueItem& item) const;
+
+    // Claims up to `limit` due items with a lease, skipping rows other workers hold. Only the
+    // oldest open item of each record is claimable, so one record's modifications reach PEMS in
+    // commit order and an item held by a conflict or dead letter blocks only its own record.
+    [[nodiscard]] Expected<std::vector<model::QueueItem>> claim(const QString& workerId, int limit,
+                                                                std::chrono::seconds lease) const;
+    // Puts items whose lease ran out (their worker died) back to pending; returns how many.
+    [[nodiscard]] Expected<int> reclaimExpiredLeases() const;
+
+    [[nodiscard]] Expected<model::QueueItem> find(qint64 id) const;
+    [[nodiscard]] Expected<std::map<model::QueueStatus, qint64>> countsByStatus(
+        std::optional<qint64> organizationId) const;
+
+    // The candidate selection of claim(), exposed so tests can EXPLAIN exactly what runs.
+    [[nodiscard]] static QString claimCandidatesSql();
+
+private:
+    QSqlDatabase m_db;
+};
+
+} // namespace pfa::db
