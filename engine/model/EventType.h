@@ -1,0 +1,38 @@
+#pragma once
+
+#include "model/WireEnum.h"
+
+namespace pfa::model {
+
+// Type of a pfa_sync_events NOTIFY payload (DESIGN "Events").
+enum class EventType
+{
+    SyncQueued,
+    SyncStarted,
+    SyncSuccess,
+    SyncRetry,
+    SyncConflict,
+    SyncFailed,
+    ConflictResolved,
+    RollbackQueued,
+    WorkerState
+};
+
+template<>
+struct WireNames<EventType>
+{
+    static constexpr std::array<std::pair<EventType, std::string_view>, 9> table{{
+        {EventType::SyncQueued, "SYNC_QUEUED"},
+        {EventType::SyncStarted, "SYNC_STARTED"},
+        {EventType::SyncSuccess, "SYNC_SUCCESS"},
+        {EventType::SyncRetry, "SYNC_RETRY"},
+        {EventType::SyncConflict, "SYNC_CONFLICT"},
+        {EventType::SyncFailed, "SYNC_FAILED"},
+        {EventType::ConflictResolved, "CONFLICT_RESOLVED"},
+        {EventType::RollbackQueued, "ROLLBACK_QUEUED"},
+        {EventType::WorkerState, "WORKER_STATE"},
+    }};
+};
+static_assert(detail::isCompleteWireTable(WireNames<EventType>::table));
+
+} // namespace pfa::model
