@@ -9,6 +9,9 @@ target_compile_features(pfa_common INTERFACE cxx_std_23)
 target_compile_options(pfa_common INTERFACE
     -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
     -Woverloaded-virtual -Wimplicit-fallthrough
+    # GCC 12 also fires this for designated initializers that leave members to their default
+    # member initializers, which is exactly how our value types are meant to be built.
+    -Wno-missing-field-initializers
     $<$<BOOL:${PFA_WERROR}>:-Werror>)
 target_compile_definitions(pfa_common INTERFACE
     QT_NO_CAST_FROM_ASCII

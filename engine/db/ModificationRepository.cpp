@@ -301,7 +301,7 @@ Expected<Committed> ModificationRepository::commit(qint64 id, const QString& act
         committed->jobId = options.jobId;
     }
     auto inQueue = apply(*committed, model::SyncStatus::Queued, actor,
-                         {.details = {{"queueId", queued->id}}, .queueId = queued->id});
+                         {.queueId = queued->id, .details = {{"queueId", queued->id}}});
     if (!inQueue)
         return std::unexpected(inQueue.error());
     if (auto done = transaction->commit(); !done)

@@ -15,13 +15,16 @@ enum class EventType
     SyncFailed,
     ConflictResolved,
     RollbackQueued,
-    WorkerState
+    WorkerState,
+    // Not in the original list: a discarded draft or dead letter is a state change listeners
+    // must hear about too (a discarded conflict announces CONFLICT_RESOLVED instead).
+    SyncDiscarded
 };
 
 template<>
 struct WireNames<EventType>
 {
-    static constexpr std::array<std::pair<EventType, std::string_view>, 9> table{{
+    static constexpr std::array<std::pair<EventType, std::string_view>, 10> table{{
         {EventType::SyncQueued, "SYNC_QUEUED"},
         {EventType::SyncStarted, "SYNC_STARTED"},
         {EventType::SyncSuccess, "SYNC_SUCCESS"},
@@ -31,6 +34,7 @@ struct WireNames<EventType>
         {EventType::ConflictResolved, "CONFLICT_RESOLVED"},
         {EventType::RollbackQueued, "ROLLBACK_QUEUED"},
         {EventType::WorkerState, "WORKER_STATE"},
+        {EventType::SyncDiscarded, "SYNC_DISCARDED"},
     }};
 };
 static_assert(detail::isCompleteWireTable(WireNames<EventType>::table));
