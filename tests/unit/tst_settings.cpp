@@ -136,7 +136,6 @@ private Q_SLOTS:
     void commaCronFromIni_data();
     void commaCronFromIni();
     void iniFileErrors();
-    void unreadableIniFileRefused();
     void emptyEnvironmentVariableIsUnset();
     void lastFlagWins();
     void valuesAreTrimmed();
@@ -587,19 +586,6 @@ void tst_Settings::iniFileErrors()
     QVERIFY(!settings.has_value());
     QCOMPARE(settings.error().message,
              u"configuration file %1 is not a valid INI file"_s.arg(malformed));
-}
-
-void tst_Settings::unreadableIniFileRefused()
-{
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    const QString unreadable = writeFile(dir, u"[sync]\nbatch_size=5\n"_s);
-    QVERIFY(QFile::setPermissions(unreadable, QFileDevice::WriteOwner));
-    if (QFileInfo(unreadable).isReadable())
-        QSKIP("running with privileges that read any file");
-    const auto settings = SettingsLoader::load({}, QProcessEnvironment(), unreadable);
-    QVERIFY(!settings.has_value());
-    QCOMPARE(settings.error().message, u"configuration file %1 is not readable"_s.arg(unreadable));
 }
 
 void tst_Settings::emptyEnvironmentVariableIsUnset()
