@@ -1,0 +1,26 @@
+#pragma once
+
+#include "model/Error.h"
+
+#include <QString>
+#include <QStringList>
+
+namespace pfa::app {
+
+enum class Command { Help, Version, Demo, Migrate, ConfigShow };
+
+// What the user asked for, parsed before any application object exists so that main() can pick
+// the right one (a QCoreApplication for headless commands).
+struct Invocation
+{
+    Command command = Command::Help;
+    QStringList settingAssignments; // repeated --set NAME=VALUE
+    QString configFile;             // --config
+    QString dataDir;                // --data-dir (demo)
+    int recordsPerOrganization = 120; // --records (demo)
+};
+
+[[nodiscard]] Expected<Invocation> parseCommandLine(const QStringList& arguments);
+[[nodiscard]] QString helpText();
+
+} // namespace pfa::app

@@ -1,0 +1,93 @@
+#include "db/Database.h"
+
+#include "db/DatabaseUrl.h"
+#include "db/DbLog.h"
+#include "db/SqlError.h"
+
+#include <QAtomicInteger>
+#include <QSqlQuery>
+#include <QThread>
+
+using namespace Qt::StringLiterals;
+
+namespace pfa::db {
+
+namespace {
+QAtomicInteger<quint64> s_instanceCounter;
+}
+
+Database::Database(QString url, QString applicationName)
+    : m_url(std::move(url))
+    , m_applicationName(std::move(applicationName))
+    , m_namePrefix(u"pfa-db-%1-"_s.arg(s_instanceCounter.fetchAndAddRelaxed(1)))
+{
+}
+
+Database::~Database()
+{
+    releaseThreadConnection();
+    const QMutexLocker lock(&m_mutex);
+    for (const QString& name : m_openNames)
+        qCWarning(lcDb) << "connection" << name << "was not released by its thread";
+}
+
+QString Database::threadConnectionName() const
+{
+    return m_namePrefix + QString::number(reinterpret_cast<quintptr>(QThread::currentThread()), 16);
+}
+
+Expected<QSqlDatabase> Database::connection()
+{
+    const QString name = threadConnectionName();
+    if (QSqlDatabase::contains(name)) {
+        QSqlDatabase db = QSqlDatabase::database(name, /*open=*/false);
+        if (db.isOpen())
+            return db;
+        // A broken session (server restart) is reopened rather than reused.
+        if (db.open())
+            return db;
+        return std::unexpected(toError(db.lastError(), u"cannot connect to the database"));
+    }
+
+    auto params = parseDatabaseUrl(m_url);
+    if (!params)
+        return std::unexpected(params.error());
+    if (!params->options.contains(u"application_name"_s))
+        params->options.insert(u"application_name"_s, m_applicationName);
+
+    QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, name);
+    applyTo(*params, db);
+    {
+        const QMutexLocker lock(&m_mutex);
+        m_openNames.insert(name);
+    }
+    if (!db.open()) {
+        const Error error = toError(db.lastError(), u"cannot connect to the database"_s);
+        db = QSqlDatabase();
+        releaseThreadConnection();
+        return std::unexpected(error);
+    }
+    // Timestamps are stored as instants; a UTC session makes text forms unambiguous in logs.
+    QSqlQuery setup(db);
+    if (!setup.exec(u"SET TIME ZONE 'UTC'"_s))
+        return std::unexpected(toError(setup.lastError(), u"cannot configure the session"));
+    qCDebug(lcDb) << "opened" << name << "to" << maskedDatabaseUrl(m_url);
+    return db;
+}
+
+void Database::releaseThreadConnection()
+{
+    const QString name = threadConnectionName();
+    {
+        const QMutexLocker lock(&m_mutex);
+        if (m_openNames.erase(name) == 0)
+            return;
+    }
+    {
+        QSqlDatabase db = QSqlDatabase::database(name, /*open=*/false);
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+}
+
+} // namespace pfa::db
