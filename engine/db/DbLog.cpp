@@ -1,5 +1,8 @@
 #include "db/DbLog.h"
 
 namespace pfa::db {
-Q_LOGGING_CATEGORY(lcDb, "pfa.db")
+
+// Info and up by default: debug output is opt-in through QT_LOGGING_RULES.
+Q_LOGGING_CATEGORY(lcDb, "pfa.db", QtInfoMsg)
+
 } // namespace pfa::db

@@ -3,5 +3,7 @@
 #include <QLoggingCategory>
 
 namespace pfa::db {
+
 Q_DECLARE_LOGGING_CATEGORY(lcDb)
+
 } // namespace pfa::db
