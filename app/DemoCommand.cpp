@@ -13,6 +13,8 @@
 #include "db/UserRepository.h"
 #include "model/SampleRecords.h"
 
+#include <QLoggingCategory>
+
 #include <array>
 
 using namespace Qt::StringLiterals;
@@ -56,7 +58,8 @@ Expected<void> ensureDatabase(db::LocalPostgres& cluster)
         return std::unexpected(exists.error());
     if (exists->next())
         return {};
-    auto created = db::runQuery(*connection, u"create the demo database", u"CREATE DATABASE pfa_demo"_s);
+    auto created = db::runStatement(*connection, u"create the demo database",
+                                    u"CREATE DATABASE pfa_demo"_s);
     if (!created)
         return std::unexpected(created.error());
     return {};
@@ -83,6 +86,8 @@ void DemoCommand::done()
 int DemoCommand::run()
 {
     m_total.start();
+    // The summary is the output here; routine progress of the engine would only interleave.
+    QLoggingCategory::setFilterRules(u"pfa.*.info=false"_s);
     const bool keep = !m_invocation.dataDir.isEmpty();
     db::LocalPostgres cluster({.dataDir = m_invocation.dataDir, .fastUnsafe = !keep});
 

@@ -130,7 +130,7 @@ Expected<MigrationReport> MigrationRunner::migrate(const QSqlDatabase& db) const
     if (auto locked = lock.acquire(); !locked)
         return std::unexpected(locked.error());
 
-    auto created = runQuery(db, u"create schema_migrations",
+    auto created = runStatement(db, u"create schema_migrations",
                             u"CREATE TABLE IF NOT EXISTS schema_migrations ("
                             " version integer PRIMARY KEY,"
                             " file_name text NOT NULL,"

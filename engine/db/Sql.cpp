@@ -24,6 +24,14 @@ Expected<QSqlQuery> runQuery(const QSqlDatabase& db, QStringView what, const QSt
     return query;
 }
 
+Expected<QSqlQuery> runStatement(const QSqlDatabase& db, QStringView what, const QString& sql)
+{
+    QSqlQuery query(db);
+    if (!query.exec(sql))
+        return std::unexpected(toError(query.lastError(), what));
+    return query;
+}
+
 QString jsonText(const nlohmann::json& value)
 {
     return QString::fromStdString(value.dump());

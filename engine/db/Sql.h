@@ -21,6 +21,11 @@ using SqlParam = std::pair<QLatin1StringView, QVariant>;
                                            const QString& sql,
                                            std::initializer_list<SqlParam> params = {});
 
+// Executes fixed SQL that takes no parameters and cannot be prepared (CREATE DATABASE, SET …).
+// Never pass text built from input: there is nothing to bind it to.
+[[nodiscard]] Expected<QSqlQuery> runStatement(const QSqlDatabase& db, QStringView what,
+                                               const QString& sql);
+
 // jsonb travels as text: bind with CAST(:x AS jsonb), read the column as text.
 [[nodiscard]] QString jsonText(const nlohmann::json& value);
 [[nodiscard]] Expected<nlohmann::json> jsonColumn(const QVariant& value, QStringView column);

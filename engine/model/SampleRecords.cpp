@@ -40,7 +40,7 @@ constexpr std::array Areas{u"North Pipe Rack", u"Process Unit 2", u"Tank Farm", 
 constexpr std::array Silos{u"A", u"B", u"C", u"D"};
 
 // A fixed reference date rather than today, so that a seed always yields the same records.
-const QDateTime Epoch(QDate(2026, 1, 5), QTime(0, 0), QTimeZone::UTC);
+const QDateTime Epoch(QDate(2026, 1, 5), QTime(0, 0), Qt::UTC);
 
 int between(QRandomGenerator& random, int low, int high)
 {
@@ -67,10 +67,10 @@ std::vector<FieldMap> SampleRecords::generate(const QString& organizationCode, i
         FieldMap record;
         record[PfaField::PfaId] = u"PFA-"_s + QString::number(firstNumber + i);
         record[PfaField::OrganizationCode] = organizationCode;
-        record[PfaField::AreaSilo] = QString(QStringView(Areas[random.bounded(static_cast<quint32>(Areas.size()))]) +
-                                             u" / Silo "_s + QStringView(Silos[random.bounded(static_cast<quint32>(Silos.size()))]));
-        record[PfaField::Category] = QString(QStringView(equipment.category));
-        record[PfaField::Class] = QString(QStringView(equipment.equipmentClass));
+        record[PfaField::AreaSilo] = QStringView(Areas[random.bounded(static_cast<quint32>(Areas.size()))]).toString() +
+                                     u" / Silo "_s + QStringView(Silos[random.bounded(static_cast<quint32>(Silos.size()))]).toString();
+        record[PfaField::Category] = QStringView(equipment.category).toString();
+        record[PfaField::Class] = QStringView(equipment.equipmentClass).toString();
         record[PfaField::Source] = rental ? u"Rental"_s : u"Purchase"_s;
         record[PfaField::Dor] = random.bounded(10u) < 4 ? u"BEO"_s : u"PROJECT"_s;
         if (rental) {
@@ -94,11 +94,11 @@ std::vector<FieldMap> SampleRecords::generate(const QString& organizationCode, i
         record[PfaField::IsActualized] = actualized;
         record[PfaField::IsDiscontinued] = random.bounded(20u) == 0;
         record[PfaField::IsFundsTransferable] = random.bounded(2u) == 0;
-        record[PfaField::Manufacturer] = QString(QStringView(equipment.manufacturer));
-        record[PfaField::Model] = QString(QStringView(equipment.model));
-        record[PfaField::EquipmentId] = u"EQ-%1-%2"_s.arg(organizationCode).arg(firstNumber + i, 6, 10, u'0');
-        record[PfaField::Description] = QString(QStringView(equipment.equipmentClass) + u" for "_s +
-                                                QStringView(equipment.use));
+        record[PfaField::Manufacturer] = QStringView(equipment.manufacturer).toString();
+        record[PfaField::Model] = QStringView(equipment.model).toString();
+        record[PfaField::EquipmentId] = u"EQ-%1-%2"_s.arg(organizationCode).arg(firstNumber + i, 6, 10, QChar(u'0'));
+        record[PfaField::Description] = QStringView(equipment.equipmentClass).toString() + u" for "_s +
+                                        QStringView(equipment.use).toString();
         records.push_back(std::move(record));
     }
     return records;
