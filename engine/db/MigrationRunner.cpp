@@ -31,8 +31,9 @@ constexpr qint64 MigrationLockKey = 0x7066612d73796e63;
 Expected<void> executeScript(const QSqlDatabase& db, const Migration& migration)
 {
     const QVariant handle = db.driver()->handle();
-    if (qstrcmp(handle.typeName(), "PGconn*") != 0)
-        return fail(ErrorCode::Internal, u"migrations need the QPSQL driver"_s);
+    // Qt documents "PGconn*"; Debian's build registers the struct tag, "pg_conn*".
+    if (qstrcmp(handle.typeName(), "PGconn*") != 0 && qstrcmp(handle.typeName(), "pg_conn*") != 0)
+        return fail(ErrorCode::Internal, u"migrations need the QPSQL driver (got %1)"_s.arg(QString::fromLatin1(handle.typeName())));
     PGconn* connection = *static_cast<PGconn* const*>(handle.constData());
     PGresult* result = PQexec(connection, migration.sql.constData());
     const ExecStatusType status = PQresultStatus(result);
