@@ -18,7 +18,7 @@ constexpr std::array<Setting, kSettingCount> kSettings{{
     // The INI key exists only so that putting the key in the file gets a precise refusal.
     {SettingKey::PemsWriteApiKey, "PEMS_WRITE_API_KEY"_L1, "pems/write_api_key"_L1, ""_L1,
      SettingType::Text, 0, 0, {}, Secrecy::Whole,
-     "PEMS write API key (environment or --set only, never the file)"_L1},
+     "PEMS write API key (environment only: never the file or the command line)"_L1},
     {SettingKey::EnableWriteSync, "ENABLE_WRITE_SYNC"_L1, "sync/enabled"_L1, "true"_L1,
      SettingType::Bool, 0, 0, {}, Secrecy::None,
      "Push PFA modifications to PEMS"_L1},
