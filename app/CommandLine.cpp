@@ -10,20 +10,24 @@ namespace pfa::app {
 
 namespace {
 
-const QCommandLineOption SetOption(u"set"_s,
-                                   u"Set a setting, e.g. --set WRITE_SYNC_BATCH_SIZE=50 (repeatable;"
-                                   " wins over the environment and the --config file)."_s,
-                                   u"NAME=VALUE"_s);
-const QCommandLineOption ConfigOption(u"config"_s, u"Read settings from this INI file."_s, u"FILE"_s);
-const QCommandLineOption DemoOption(u"demo"_s,
-                                    u"Start a private PostgreSQL, migrate it, seed sample data and print a summary."_s);
-const QCommandLineOption DataDirOption(u"data-dir"_s,
-                                       u"With --demo: keep the demo cluster in DIR (re-used on the next run)"
-                                       " instead of a temporary directory."_s,
-                                       u"DIR"_s);
-const QCommandLineOption RecordsOption(u"records"_s,
-                                       u"With --demo: sample records per organization (default 120)."_s,
-                                       u"N"_s);
+const QCommandLineOption
+    SetOption(u"set"_s,
+              u"Set a setting, e.g. --set WRITE_SYNC_BATCH_SIZE=50 (repeatable;"
+              " wins over the environment and the --config file)."_s,
+              u"NAME=VALUE"_s);
+const QCommandLineOption ConfigOption(u"config"_s, u"Read settings from this INI file."_s,
+                                      u"FILE"_s);
+const QCommandLineOption
+    DemoOption(u"demo"_s,
+               u"Start a private PostgreSQL, migrate it, seed sample data and print a summary."_s);
+const QCommandLineOption
+    DataDirOption(u"data-dir"_s,
+                  u"With --demo: keep the demo cluster in DIR (re-used on the next run)"
+                  " instead of a temporary directory."_s,
+                  u"DIR"_s);
+const QCommandLineOption
+    RecordsOption(u"records"_s, u"With --demo: sample records per organization (default 120)."_s,
+                  u"N"_s);
 const QCommandLineOption HelpOption({u"h"_s, u"help"_s}, u"Show this help."_s);
 const QCommandLineOption VersionOption({u"v"_s, u"version"_s}, u"Show the version."_s);
 
@@ -63,19 +67,21 @@ Expected<Invocation> parseCommandLine(const QStringList& arguments)
     invocation.dataDir = parser.value(DataDirOption);
     for (const QString& assignment : std::as_const(invocation.settingAssignments)) {
         // The process list is readable by every user of the machine.
-        if (assignment.startsWith(u"PEMS_WRITE_API_KEY="_s) || config::containsUrlPassword(assignment))
-            return fail(ErrorCode::InvalidInput,
-                        u"--set must not carry secrets (other users can read the command line): "
-                        "pass %1 through the environment instead"_s
-                            .arg(assignment.section(u'=', 0, 0)),
-                        u"--set"_s);
+        if (assignment.startsWith(u"PEMS_WRITE_API_KEY="_s) ||
+            config::containsUrlPassword(assignment))
+            return fail(
+                ErrorCode::InvalidInput,
+                u"--set must not carry secrets (other users can read the command line): "
+                "pass %1 through the environment instead"_s.arg(assignment.section(u'=', 0, 0)),
+                u"--set"_s);
     }
     if (parser.isSet(RecordsOption)) {
         bool ok = false;
         invocation.recordsPerOrganization = parser.value(RecordsOption).toInt(&ok);
-        if (!ok || invocation.recordsPerOrganization < 1 || invocation.recordsPerOrganization > 100000)
-            return fail(ErrorCode::InvalidInput, u"--records needs a whole number between 1 and 100000"_s,
-                        u"--records"_s);
+        if (!ok || invocation.recordsPerOrganization < 1 ||
+            invocation.recordsPerOrganization > 100000)
+            return fail(ErrorCode::InvalidInput,
+                        u"--records needs a whole number between 1 and 100000"_s, u"--records"_s);
     }
 
     const QStringList positional = parser.positionalArguments();
@@ -95,7 +101,8 @@ Expected<Invocation> parseCommandLine(const QStringList& arguments)
 
     if (parser.isSet(DemoOption) && !positional.isEmpty())
         return fail(ErrorCode::InvalidInput, u"--demo takes no command"_s);
-    if ((parser.isSet(DataDirOption) || parser.isSet(RecordsOption)) && invocation.command != Command::Demo)
+    if ((parser.isSet(DataDirOption) || parser.isSet(RecordsOption)) &&
+        invocation.command != Command::Demo)
         return fail(ErrorCode::InvalidInput, u"--data-dir and --records only apply to --demo"_s);
     return invocation;
 }

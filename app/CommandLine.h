@@ -7,16 +7,23 @@
 
 namespace pfa::app {
 
-enum class Command { Help, Version, Demo, Migrate, ConfigShow };
+enum class Command
+{
+    Help,
+    Version,
+    Demo,
+    Migrate,
+    ConfigShow
+};
 
 // What the user asked for, parsed before any application object exists so that main() can pick
 // the right one (a QCoreApplication for headless commands).
 struct Invocation
 {
     Command command = Command::Help;
-    QStringList settingAssignments; // repeated --set NAME=VALUE
-    QString configFile;             // --config
-    QString dataDir;                // --data-dir (demo)
+    QStringList settingAssignments;   // repeated --set NAME=VALUE
+    QString configFile;               // --config
+    QString dataDir;                  // --data-dir (demo)
     int recordsPerOrganization = 120; // --records (demo)
 };
 

@@ -17,7 +17,8 @@ namespace {
 Expected<config::Settings> loadSettings(const Invocation& invocation)
 {
     return config::SettingsLoader::load(invocation.settingAssignments,
-                                        QProcessEnvironment::systemEnvironment(), invocation.configFile);
+                                        QProcessEnvironment::systemEnvironment(),
+                                        invocation.configFile);
 }
 
 } // namespace
@@ -67,8 +68,8 @@ int runMigrate(const Invocation& invocation)
         out() << "The schema is up to date (" << report->alreadyApplied << " migrations applied)."
               << Qt::endl;
     } else {
-        out() << "Applied " << report->applied.size() << " migration(s): "
-              << report->applied.join(u", "_s) << Qt::endl;
+        out() << "Applied " << report->applied.size()
+              << " migration(s): " << report->applied.join(u", "_s) << Qt::endl;
     }
     return 0;
 }

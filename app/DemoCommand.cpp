@@ -58,8 +58,8 @@ Expected<void> ensureDatabase(db::LocalPostgres& cluster)
         return std::unexpected(exists.error());
     if (exists->next())
         return {};
-    auto created = db::runStatement(*connection, u"create the demo database",
-                                    u"CREATE DATABASE pfa_demo"_s);
+    auto created =
+        db::runStatement(*connection, u"create the demo database", u"CREATE DATABASE pfa_demo"_s);
     if (!created)
         return std::unexpected(created.error());
     return {};
@@ -69,8 +69,7 @@ Expected<void> ensureDatabase(db::LocalPostgres& cluster)
 
 DemoCommand::DemoCommand(Invocation invocation)
     : m_invocation(std::move(invocation))
-{
-}
+{}
 
 void DemoCommand::step(const QString& what)
 {
@@ -134,9 +133,11 @@ int DemoCommand::run()
         return failWith(stopped.error());
     out() << "\nDone in " << QString::number(m_total.elapsed() / 1000.0, 'f', 1) << " s. ";
     if (keep)
-        out() << "The cluster is kept in " << m_invocation.dataDir << " and re-used next time." << Qt::endl;
+        out() << "The cluster is kept in " << m_invocation.dataDir << " and re-used next time."
+              << Qt::endl;
     else
-        out() << "The cluster was temporary and is gone (keep one with --data-dir DIR)." << Qt::endl;
+        out() << "The cluster was temporary and is gone (keep one with --data-dir DIR)."
+              << Qt::endl;
     return 0;
 }
 
@@ -163,38 +164,49 @@ Expected<void> DemoCommand::seed(const QSqlDatabase& db) const
         if (!organization)
             return std::unexpected(organization.error());
         const qint64 orgId = organization->id;
-        for (auto [user, sync, resolve] : {std::tuple{&*admin, true, true},
-                                           std::tuple{&*planner, demo.code != u"PER"_s, false},
-                                           std::tuple{&*resolver, true, demo.code == u"PER"_s}}) {
+        for (auto [user, sync, resolve] :
+             {std::tuple{&*admin, true, true}, std::tuple{&*planner, demo.code != u"PER"_s, false},
+              std::tuple{&*resolver, true, demo.code == u"PER"_s}}) {
             if (auto granted = users.grant(user->id, {orgId, sync, resolve}, Actor); !granted)
                 return std::unexpected(granted.error());
         }
 
-        const auto records = model::SampleRecords::generate(demo.code, demo.firstNumber,
-                                                            m_invocation.recordsPerOrganization, seed++);
+        const auto records = model::SampleRecords::generate(
+            demo.code, demo.firstNumber, m_invocation.recordsPerOrganization, seed++);
         for (size_t i = 0; i < records.size(); ++i) {
             const QString pfaId = std::get<QString>(records[i].at(model::PfaField::PfaId));
             model::FieldMap data = records[i];
-            auto stored = mirror.store({.organizationId = orgId, .pfaId = pfaId, .version = 1, .data = data,
+            auto stored = mirror.store({.organizationId = orgId,
+                                        .pfaId = pfaId,
+                                        .version = 1,
+                                        .data = data,
                                         .pemsUpdatedAt = QDateTime::currentDateTimeUtc(),
-                                        .source = model::HistorySource::Pull, .actor = u"pems"_s});
+                                        .source = model::HistorySource::Pull,
+                                        .actor = u"pems"_s});
             if (!stored)
                 return std::unexpected(stored.error());
             // Some records have moved in PEMS since they were first pulled: give them history.
             if (i % 4 == 1) {
                 const auto end = std::get<QDateTime>(data[model::PfaField::ForecastEnd]);
                 data[model::PfaField::ForecastEnd] = end.addDays(14);
-                auto moved = mirror.store({.organizationId = orgId, .pfaId = pfaId, .version = 2, .data = data,
+                auto moved = mirror.store({.organizationId = orgId,
+                                           .pfaId = pfaId,
+                                           .version = 2,
+                                           .data = data,
                                            .pemsUpdatedAt = QDateTime::currentDateTimeUtc(),
-                                           .source = model::HistorySource::Pull, .actor = u"pems"_s});
+                                           .source = model::HistorySource::Pull,
+                                           .actor = u"pems"_s});
                 if (!moved)
                     return std::unexpected(moved.error());
             }
             // A planner's work in progress: drafts, and a few changes already committed.
             if (i % 20 == 3 || i % 40 == 7) {
-                const auto end = std::get<QDateTime>((*stored).data.at(model::PfaField::ForecastEnd));
+                const auto end =
+                    std::get<QDateTime>((*stored).data.at(model::PfaField::ForecastEnd));
                 auto draft = modifications.saveDraft(
-                    {.organizationId = orgId, .pfaId = pfaId, .userId = planner->id,
+                    {.organizationId = orgId,
+                     .pfaId = pfaId,
+                     .userId = planner->id,
                      .delta = {{model::PfaField::ForecastEnd, end.addDays(7)}},
                      .changeReason = u"Weather delay on site"_s},
                     planner->email);
@@ -216,17 +228,25 @@ Expected<void> DemoCommand::printSummary(const QSqlDatabase& db) const
     auto organizations = db::OrganizationRepository(db).list();
     if (!organizations)
         return std::unexpected(organizations.error());
-    out() << "\n" << u"%1  %2  %3  %4  %5"_s.arg(u"Org"_s, -4).arg(u"Name"_s, -36).arg(u"Records"_s, 8)
-                         .arg(u"Drafts"_s, 7).arg(u"Queued"_s, 7)
+    out() << "\n"
+          << u"%1  %2  %3  %4  %5"_s.arg(u"Org"_s, -4)
+                 .arg(u"Name"_s, -36)
+                 .arg(u"Records"_s, 8)
+                 .arg(u"Drafts"_s, 7)
+                 .arg(u"Queued"_s, 7)
           << "\n";
     for (const model::Organization& organization : *organizations) {
         auto records = db::MirrorRepository(db).count(organization.id);
         auto drafts = db::ModificationRepository(db).drafts(organization.id);
         auto queue = db::QueueRepository(db).countsByStatus(organization.id);
         if (!records || !drafts || !queue)
-            return std::unexpected(!records ? records.error() : !drafts ? drafts.error() : queue.error());
-        out() << u"%1  %2  %3  %4  %5"_s.arg(organization.code, -4).arg(organization.name, -36)
-                     .arg(*records, 8).arg(qint64(drafts->size()), 7)
+            return std::unexpected(!records  ? records.error()
+                                   : !drafts ? drafts.error()
+                                             : queue.error());
+        out() << u"%1  %2  %3  %4  %5"_s.arg(organization.code, -4)
+                     .arg(organization.name, -36)
+                     .arg(*records, 8)
+                     .arg(qint64(drafts->size()), 7)
                      .arg((*queue)[model::QueueStatus::Pending], 7)
               << "\n";
     }

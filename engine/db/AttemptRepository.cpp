@@ -8,24 +8,24 @@ namespace pfa::db {
 
 AttemptRepository::AttemptRepository(QSqlDatabase db)
     : m_db(std::move(db))
-{
-}
+{}
 
 Expected<void> AttemptRepository::record(const model::SyncAttempt& attempt) const
 {
-    auto query = runQuery(m_db, u"record the sync attempt",
-                          u"INSERT INTO pfa_sync_attempt (queue_id, attempt, started_at, finished_at,"
-                          " http_status, outcome, error, duration_ms) VALUES (:queue, :attempt,"
-                          " :started, :finished, :http, :outcome, NULLIF(:error, ''), :duration)"_s,
-                          {{"queue"_L1, attempt.queueId},
-                           {"attempt"_L1, attempt.attempt},
-                           {"started"_L1, attempt.startedAt.toUTC()},
-                           {"finished"_L1, nullableDateTime(attempt.finishedAt)},
-                           {"http"_L1, attempt.httpStatus ? QVariant(*attempt.httpStatus)
-                                                          : QVariant(QMetaType(QMetaType::Int))},
-                           {"outcome"_L1, attempt.outcome},
-                           {"error"_L1, attempt.error},
-                           {"duration"_L1, nullableInt(attempt.durationMs)}});
+    auto query =
+        runQuery(m_db, u"record the sync attempt",
+                 u"INSERT INTO pfa_sync_attempt (queue_id, attempt, started_at, finished_at,"
+                 " http_status, outcome, error, duration_ms) VALUES (:queue, :attempt,"
+                 " :started, :finished, :http, :outcome, NULLIF(:error, ''), :duration)"_s,
+                 {{"queue"_L1, attempt.queueId},
+                  {"attempt"_L1, attempt.attempt},
+                  {"started"_L1, attempt.startedAt.toUTC()},
+                  {"finished"_L1, nullableDateTime(attempt.finishedAt)},
+                  {"http"_L1, attempt.httpStatus ? QVariant(*attempt.httpStatus)
+                                                 : QVariant(QMetaType(QMetaType::Int))},
+                  {"outcome"_L1, attempt.outcome},
+                  {"error"_L1, attempt.error},
+                  {"duration"_L1, nullableInt(attempt.durationMs)}});
     if (!query)
         return std::unexpected(query.error());
     return {};
@@ -33,11 +33,12 @@ Expected<void> AttemptRepository::record(const model::SyncAttempt& attempt) cons
 
 Expected<std::vector<model::SyncAttempt>> AttemptRepository::forQueueItem(qint64 queueId) const
 {
-    auto query = runQuery(m_db, u"read sync attempts",
-                          u"SELECT queue_id, attempt, started_at, finished_at, http_status, outcome,"
-                          " COALESCE(error, ''), duration_ms FROM pfa_sync_attempt"
-                          " WHERE queue_id = :queue ORDER BY attempt"_s,
-                          {{"queue"_L1, queueId}});
+    auto query =
+        runQuery(m_db, u"read sync attempts",
+                 u"SELECT queue_id, attempt, started_at, finished_at, http_status, outcome,"
+                 " COALESCE(error, ''), duration_ms FROM pfa_sync_attempt"
+                 " WHERE queue_id = :queue ORDER BY attempt"_s,
+                 {{"queue"_L1, queueId}});
     if (!query)
         return std::unexpected(query.error());
     std::vector<model::SyncAttempt> attempts;

@@ -8,8 +8,7 @@ namespace pfa::db {
 
 AuditRepository::AuditRepository(QSqlDatabase db)
     : m_db(std::move(db))
-{
-}
+{}
 
 Expected<qint64> AuditRepository::append(const model::AuditEntry& entry) const
 {
@@ -27,7 +26,8 @@ Expected<qint64> AuditRepository::append(const model::AuditEntry& entry) const
                                               : QVariant(jsonText(entry.before))},
          {"after"_L1, entry.after.is_null() ? QVariant(QMetaType(QMetaType::QString))
                                             : QVariant(jsonText(entry.after))},
-         {"details"_L1, jsonText(entry.details.is_null() ? nlohmann::json::object() : entry.details)}});
+         {"details"_L1,
+          jsonText(entry.details.is_null() ? nlohmann::json::object() : entry.details)}});
     if (!query)
         return std::unexpected(query.error());
     query->next();
@@ -37,27 +37,27 @@ Expected<qint64> AuditRepository::append(const model::AuditEntry& entry) const
 Expected<std::vector<model::AuditEntry>> AuditRepository::list(const AuditFilter& filter) const
 {
     // Fixed SQL; absent filters are bound as NULL and switch their clause off.
-    auto query = runQuery(
-        m_db, u"read the audit log",
-        u"SELECT id, at, actor, action, organization_id, entity, entity_id, before::text,"
-        " after::text, details::text FROM audit_log"
-        " WHERE (CAST(:org AS bigint) IS NULL OR organization_id = CAST(:org2 AS bigint))"
-        "   AND (CAST(:entity AS text) = '' OR entity = CAST(:entity2 AS text))"
-        "   AND (CAST(:entityId AS text) = '' OR entity_id = CAST(:entityId2 AS text))"
-        "   AND (CAST(:action AS text) = '' OR action = CAST(:action2 AS text))"
-        "   AND (CAST(:before AS bigint) IS NULL OR id < CAST(:before2 AS bigint))"
-        " ORDER BY id DESC LIMIT :limit"_s,
-        {{"org"_L1, nullableInt(filter.organizationId)},
-         {"org2"_L1, nullableInt(filter.organizationId)},
-         {"entity"_L1, filter.entity},
-         {"entity2"_L1, filter.entity},
-         {"entityId"_L1, filter.entityId},
-         {"entityId2"_L1, filter.entityId},
-         {"action"_L1, filter.action},
-         {"action2"_L1, filter.action},
-         {"before"_L1, nullableInt(filter.beforeId)},
-         {"before2"_L1, nullableInt(filter.beforeId)},
-         {"limit"_L1, std::clamp(filter.limit, 1, 1000)}});
+    auto query =
+        runQuery(m_db, u"read the audit log",
+                 u"SELECT id, at, actor, action, organization_id, entity, entity_id, before::text,"
+                 " after::text, details::text FROM audit_log"
+                 " WHERE (CAST(:org AS bigint) IS NULL OR organization_id = CAST(:org2 AS bigint))"
+                 "   AND (CAST(:entity AS text) = '' OR entity = CAST(:entity2 AS text))"
+                 "   AND (CAST(:entityId AS text) = '' OR entity_id = CAST(:entityId2 AS text))"
+                 "   AND (CAST(:action AS text) = '' OR action = CAST(:action2 AS text))"
+                 "   AND (CAST(:before AS bigint) IS NULL OR id < CAST(:before2 AS bigint))"
+                 " ORDER BY id DESC LIMIT :limit"_s,
+                 {{"org"_L1, nullableInt(filter.organizationId)},
+                  {"org2"_L1, nullableInt(filter.organizationId)},
+                  {"entity"_L1, filter.entity},
+                  {"entity2"_L1, filter.entity},
+                  {"entityId"_L1, filter.entityId},
+                  {"entityId2"_L1, filter.entityId},
+                  {"action"_L1, filter.action},
+                  {"action2"_L1, filter.action},
+                  {"before"_L1, nullableInt(filter.beforeId)},
+                  {"before2"_L1, nullableInt(filter.beforeId)},
+                  {"limit"_L1, std::clamp(filter.limit, 1, 1000)}});
     if (!query)
         return std::unexpected(query.error());
     std::vector<model::AuditEntry> entries;

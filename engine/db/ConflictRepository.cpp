@@ -29,8 +29,9 @@ Expected<model::Conflict> conflictFromRow(const QSqlQuery& row)
     auto local = fieldMapColumn(row, 7, u"local_data");
     auto pems = fieldMapColumn(row, 8, u"pems_data");
     auto fields = jsonColumn(row.value(9), u"conflict_fields");
-    for (const Error* error : {base ? nullptr : &base.error(), local ? nullptr : &local.error(),
-                               pems ? nullptr : &pems.error(), fields ? nullptr : &fields.error()}) {
+    for (const Error* error :
+         {base ? nullptr : &base.error(), local ? nullptr : &local.error(),
+          pems ? nullptr : &pems.error(), fields ? nullptr : &fields.error()}) {
         if (error)
             return std::unexpected(*error);
     }
@@ -49,32 +50,31 @@ Expected<model::Conflict> conflictFromRow(const QSqlQuery& row)
     std::optional<model::Resolution> resolution;
     if (!row.value(11).isNull())
         resolution = model::fromWire<model::Resolution>(row.value(11).toString());
-    return model::Conflict{
-        .id = row.value(0).toLongLong(),
-        .organizationId = row.value(1).toLongLong(),
-        .pfaId = row.value(2).toString(),
-        .modificationId = row.value(3).toLongLong(),
-        .localVersion = row.value(4).toLongLong(),
-        .pemsVersion = row.value(5).toLongLong(),
-        .baseData = std::move(*base),
-        .localData = std::move(*local),
-        .pemsData = std::move(*pems),
-        .conflictFields = std::move(conflictFields),
-        .status = model::fromWire<model::ConflictStatus>(row.value(10).toString())
-                      .value_or(model::ConflictStatus::Unresolved),
-        .resolution = resolution,
-        .mergedData = std::move(merged),
-        .resolvedBy = optionalInt(row.value(13)),
-        .resolvedAt = optionalDateTime(row.value(14)),
-        .createdAt = utc(row.value(15))};
+    return model::Conflict{.id = row.value(0).toLongLong(),
+                           .organizationId = row.value(1).toLongLong(),
+                           .pfaId = row.value(2).toString(),
+                           .modificationId = row.value(3).toLongLong(),
+                           .localVersion = row.value(4).toLongLong(),
+                           .pemsVersion = row.value(5).toLongLong(),
+                           .baseData = std::move(*base),
+                           .localData = std::move(*local),
+                           .pemsData = std::move(*pems),
+                           .conflictFields = std::move(conflictFields),
+                           .status =
+                               model::fromWire<model::ConflictStatus>(row.value(10).toString())
+                                   .value_or(model::ConflictStatus::Unresolved),
+                           .resolution = resolution,
+                           .mergedData = std::move(merged),
+                           .resolvedBy = optionalInt(row.value(13)),
+                           .resolvedAt = optionalDateTime(row.value(14)),
+                           .createdAt = utc(row.value(15))};
 }
 
 } // namespace
 
 ConflictRepository::ConflictRepository(QSqlDatabase db)
     : m_db(std::move(db))
-{
-}
+{}
 
 Expected<model::Conflict> ConflictRepository::create(const model::Conflict& conflict,
                                                      const QString& actor) const
@@ -91,7 +91,8 @@ Expected<model::Conflict> ConflictRepository::create(const model::Conflict& conf
         u"INSERT INTO pfa_sync_conflict (pfa_id, organization_id, modification_id, local_version,"
         " pems_version, base_data, local_data, pems_data, conflict_fields) VALUES (:pfa, :org,"
         " :modification, :localVersion, :pemsVersion, CAST(:base AS jsonb), CAST(:local AS jsonb),"
-        " CAST(:pems AS jsonb), CAST(:fields AS jsonb)) RETURNING "_s + Columns,
+        " CAST(:pems AS jsonb), CAST(:fields AS jsonb)) RETURNING "_s +
+            Columns,
         {{"pfa"_L1, conflict.pfaId},
          {"org"_L1, conflict.organizationId},
          {"modification"_L1, conflict.modificationId},

@@ -20,8 +20,7 @@ Database::Database(QString url, QString applicationName)
     : m_url(std::move(url))
     , m_applicationName(std::move(applicationName))
     , m_namePrefix(u"pfa-db-%1-"_s.arg(s_instanceCounter.fetchAndAddRelaxed(1)))
-{
-}
+{}
 
 Database::~Database()
 {

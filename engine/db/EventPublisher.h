@@ -14,7 +14,8 @@ class EventPublisher final
 public:
     static constexpr QLatin1StringView Channel{"pfa_sync_events"};
 
-    [[nodiscard]] static Expected<void> publish(const QSqlDatabase& db, const model::SyncEvent& event);
+    [[nodiscard]] static Expected<void> publish(const QSqlDatabase& db,
+                                                const model::SyncEvent& event);
 };
 
 } // namespace pfa::db

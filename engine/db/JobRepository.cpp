@@ -15,7 +15,8 @@ Expected<model::SyncJob> jobFromRow(const QSqlQuery& row)
 {
     const auto trigger = model::fromWire<model::JobTrigger>(row.value(2).toString());
     if (!trigger)
-        return fail(ErrorCode::Database, u"sync_job row %1 has an unknown trigger"_s.arg(row.value(0).toLongLong()));
+        return fail(ErrorCode::Database,
+                    u"sync_job row %1 has an unknown trigger"_s.arg(row.value(0).toLongLong()));
     return model::SyncJob{.id = row.value(0).toLongLong(),
                           .organizationId = row.value(1).toLongLong(),
                           .trigger = *trigger,
@@ -27,8 +28,7 @@ Expected<model::SyncJob> jobFromRow(const QSqlQuery& row)
 
 JobRepository::JobRepository(QSqlDatabase db)
     : m_db(std::move(db))
-{
-}
+{}
 
 Expected<model::SyncJob> JobRepository::create(qint64 organizationId, model::JobTrigger trigger,
                                                std::optional<qint64> requestedBy,
@@ -39,7 +39,8 @@ Expected<model::SyncJob> JobRepository::create(qint64 organizationId, model::Job
         return std::unexpected(transaction.error());
     auto query = runQuery(m_db, u"create the sync job",
                           u"INSERT INTO sync_job (organization_id, trigger, requested_by)"
-                          " VALUES (:org, :trigger, :by) RETURNING "_s + Columns,
+                          " VALUES (:org, :trigger, :by) RETURNING "_s +
+                              Columns,
                           {{"org"_L1, organizationId},
                            {"trigger"_L1, model::toWire(trigger)},
                            {"by"_L1, nullableInt(requestedBy)}});
@@ -64,8 +65,9 @@ Expected<model::SyncJob> JobRepository::create(qint64 organizationId, model::Job
 
 Expected<model::SyncJob> JobRepository::find(qint64 id) const
 {
-    auto query = runQuery(m_db, u"read the sync job",
-                          u"SELECT "_s + Columns + u" FROM sync_job WHERE id = :id"_s, {{"id"_L1, id}});
+    auto query =
+        runQuery(m_db, u"read the sync job",
+                 u"SELECT "_s + Columns + u" FROM sync_job WHERE id = :id"_s, {{"id"_L1, id}});
     if (!query)
         return std::unexpected(query.error());
     if (!query->next())
@@ -75,9 +77,10 @@ Expected<model::SyncJob> JobRepository::find(qint64 id) const
 
 Expected<void> JobRepository::markFinished(qint64 id) const
 {
-    auto query = runQuery(m_db, u"finish the sync job",
-                          u"UPDATE sync_job SET finished_at = now() WHERE id = :id AND finished_at IS NULL"_s,
-                          {{"id"_L1, id}});
+    auto query = runQuery(
+        m_db, u"finish the sync job",
+        u"UPDATE sync_job SET finished_at = now() WHERE id = :id AND finished_at IS NULL"_s,
+        {{"id"_L1, id}});
     if (!query)
         return std::unexpected(query.error());
     return {};

@@ -33,7 +33,8 @@ Expected<void> executeScript(const QSqlDatabase& db, const Migration& migration)
     const QVariant handle = db.driver()->handle();
     // Qt documents "PGconn*"; Debian's build registers the struct tag, "pg_conn*".
     if (qstrcmp(handle.typeName(), "PGconn*") != 0 && qstrcmp(handle.typeName(), "pg_conn*") != 0)
-        return fail(ErrorCode::Internal, u"migrations need the QPSQL driver (got %1)"_s.arg(QString::fromLatin1(handle.typeName())));
+        return fail(ErrorCode::Internal, u"migrations need the QPSQL driver (got %1)"_s.arg(
+                                             QString::fromLatin1(handle.typeName())));
     PGconn* connection = *static_cast<PGconn* const*>(handle.constData());
     PGresult* result = PQexec(connection, migration.sql.constData());
     const ExecStatusType status = PQresultStatus(result);
@@ -50,13 +51,12 @@ class AdvisoryLock final
 public:
     explicit AdvisoryLock(QSqlDatabase db)
         : m_db(std::move(db))
-    {
-    }
+    {}
     ~AdvisoryLock()
     {
         if (m_held)
-            (void)runQuery(m_db, u"release the migration lock", u"SELECT pg_advisory_unlock(:key)"_s,
-                           {{"key"_L1, MigrationLockKey}});
+            (void)runQuery(m_db, u"release the migration lock",
+                           u"SELECT pg_advisory_unlock(:key)"_s, {{"key"_L1, MigrationLockKey}});
     }
     Q_DISABLE_COPY_MOVE(AdvisoryLock)
 
@@ -108,13 +108,15 @@ Expected<std::vector<Migration>> MigrationRunner::loadDirectory(const QString& p
                         u"migration file %1 is not named NNNN_lower_case_name.sql"_s.arg(fileName));
         const int version = match.captured(1).toInt();
         if (const auto it = seen.find(version); it != seen.end())
-            return fail(ErrorCode::Config,
-                        u"migrations %1 and %2 share version %3"_s.arg(it->second, fileName).arg(version));
+            return fail(
+                ErrorCode::Config,
+                u"migrations %1 and %2 share version %3"_s.arg(it->second, fileName).arg(version));
         seen.emplace(version, fileName);
 
         QFile file(dir.filePath(fileName));
         if (!file.open(QIODevice::ReadOnly))
-            return fail(ErrorCode::Io, u"cannot read migration %1: %2"_s.arg(fileName, file.errorString()));
+            return fail(ErrorCode::Io,
+                        u"cannot read migration %1: %2"_s.arg(fileName, file.errorString()));
         Migration migration{version, fileName, file.readAll(), {}};
         migration.checksum = QString::fromLatin1(
             QCryptographicHash::hash(migration.sql, QCryptographicHash::Sha256).toHex());
@@ -132,11 +134,11 @@ Expected<MigrationReport> MigrationRunner::migrate(const QSqlDatabase& db) const
         return std::unexpected(locked.error());
 
     auto created = runStatement(db, u"create schema_migrations",
-                            u"CREATE TABLE IF NOT EXISTS schema_migrations ("
-                            " version integer PRIMARY KEY,"
-                            " file_name text NOT NULL,"
-                            " checksum text NOT NULL,"
-                            " applied_at timestamptz NOT NULL DEFAULT now())"_s);
+                                u"CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                " version integer PRIMARY KEY,"
+                                " file_name text NOT NULL,"
+                                " checksum text NOT NULL,"
+                                " applied_at timestamptz NOT NULL DEFAULT now())"_s);
     if (!created)
         return std::unexpected(created.error());
 
@@ -144,8 +146,8 @@ Expected<MigrationReport> MigrationRunner::migrate(const QSqlDatabase& db) const
     if (auto verified = verifyApplied(db, report.alreadyApplied); !verified)
         return std::unexpected(verified.error());
 
-    auto appliedVersions = runQuery(db, u"read schema_migrations",
-                                    u"SELECT version FROM schema_migrations"_s);
+    auto appliedVersions =
+        runQuery(db, u"read schema_migrations", u"SELECT version FROM schema_migrations"_s);
     if (!appliedVersions)
         return std::unexpected(appliedVersions.error());
     std::set<int> applied;
@@ -165,8 +167,9 @@ Expected<MigrationReport> MigrationRunner::migrate(const QSqlDatabase& db) const
 
 Expected<void> MigrationRunner::verifyApplied(const QSqlDatabase& db, int& appliedCount) const
 {
-    auto rows = runQuery(db, u"read schema_migrations",
-                         u"SELECT version, file_name, checksum FROM schema_migrations ORDER BY version"_s);
+    auto rows =
+        runQuery(db, u"read schema_migrations",
+                 u"SELECT version, file_name, checksum FROM schema_migrations ORDER BY version"_s);
     if (!rows)
         return std::unexpected(rows.error());
     const int newestKnown = m_migrations.empty() ? 0 : m_migrations.back().version;
@@ -181,14 +184,15 @@ Expected<void> MigrationRunner::verifyApplied(const QSqlDatabase& db, int& appli
             return fail(ErrorCode::Config,
                         u"the database has migration %1 applied, which this pfa-sync does not know "
                         "(it knows up to %2): the database was upgraded by a newer pfa-sync; "
-                        "upgrade this installation"_s.arg(fileName).arg(newestKnown));
+                        "upgrade this installation"_s.arg(fileName)
+                            .arg(newestKnown));
         }
         if (known->checksum != checksum) {
             return fail(ErrorCode::Config,
                         u"migration %1 was edited after it was applied to this database "
                         "(checksum %2 applied, %3 now). Applied migrations must never change: "
-                        "restore the file and put the change in a new migration"_s
-                            .arg(fileName, checksum.left(12), known->checksum.left(12)));
+                        "restore the file and put the change in a new migration"_s.arg(
+                            fileName, checksum.left(12), known->checksum.left(12)));
         }
     }
     return {};

@@ -34,8 +34,7 @@ Expected<model::MirrorRecord> recordFromRow(const QSqlQuery& row)
 
 MirrorRepository::MirrorRepository(QSqlDatabase db)
     : m_db(std::move(db))
-{
-}
+{}
 
 Expected<model::MirrorRecord> MirrorRepository::store(const MirrorWrite& write) const
 {
@@ -43,9 +42,10 @@ Expected<model::MirrorRecord> MirrorRepository::store(const MirrorWrite& write) 
     if (!transaction)
         return std::unexpected(transaction.error());
 
-    auto current = runQuery(m_db, u"lock the mirror record",
-                            SelectColumns + u"WHERE organization_id = :org AND pfa_id = :pfa FOR UPDATE"_s,
-                            {{"org"_L1, write.organizationId}, {"pfa"_L1, write.pfaId}});
+    auto current =
+        runQuery(m_db, u"lock the mirror record",
+                 SelectColumns + u"WHERE organization_id = :org AND pfa_id = :pfa FOR UPDATE"_s,
+                 {{"org"_L1, write.organizationId}, {"pfa"_L1, write.pfaId}});
     if (!current)
         return std::unexpected(current.error());
 
@@ -60,26 +60,28 @@ Expected<model::MirrorRecord> MirrorRepository::store(const MirrorWrite& write) 
             return *held;
         mirrorId = held->id;
         changed = model::changedFields(held->data, write.data);
-        auto updated = runQuery(m_db, u"update the mirror",
-                                u"UPDATE pfa_mirror SET version = :version, data = CAST(:data AS jsonb),"
-                                " pems_updated_at = :pemsAt, pulled_at = now() WHERE id = :id"_s,
-                                {{"version"_L1, write.version},
-                                 {"data"_L1, dataText},
-                                 {"pemsAt"_L1, nullableDateTime(write.pemsUpdatedAt)},
-                                 {"id"_L1, mirrorId}});
+        auto updated =
+            runQuery(m_db, u"update the mirror",
+                     u"UPDATE pfa_mirror SET version = :version, data = CAST(:data AS jsonb),"
+                     " pems_updated_at = :pemsAt, pulled_at = now() WHERE id = :id"_s,
+                     {{"version"_L1, write.version},
+                      {"data"_L1, dataText},
+                      {"pemsAt"_L1, nullableDateTime(write.pemsUpdatedAt)},
+                      {"id"_L1, mirrorId}});
         if (!updated)
             return std::unexpected(updated.error());
     } else {
         changed = model::changedFields({}, write.data);
-        auto inserted = runQuery(m_db, u"insert into the mirror",
-                                 u"INSERT INTO pfa_mirror (organization_id, pfa_id, version, data,"
-                                 " pems_updated_at) VALUES (:org, :pfa, :version, CAST(:data AS jsonb),"
-                                 " :pemsAt) RETURNING id"_s,
-                                 {{"org"_L1, write.organizationId},
-                                  {"pfa"_L1, write.pfaId},
-                                  {"version"_L1, write.version},
-                                  {"data"_L1, dataText},
-                                  {"pemsAt"_L1, nullableDateTime(write.pemsUpdatedAt)}});
+        auto inserted =
+            runQuery(m_db, u"insert into the mirror",
+                     u"INSERT INTO pfa_mirror (organization_id, pfa_id, version, data,"
+                     " pems_updated_at) VALUES (:org, :pfa, :version, CAST(:data AS jsonb),"
+                     " :pemsAt) RETURNING id"_s,
+                     {{"org"_L1, write.organizationId},
+                      {"pfa"_L1, write.pfaId},
+                      {"version"_L1, write.version},
+                      {"data"_L1, dataText},
+                      {"pemsAt"_L1, nullableDateTime(write.pemsUpdatedAt)}});
         if (!inserted)
             return std::unexpected(inserted.error());
         inserted->next();

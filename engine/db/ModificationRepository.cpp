@@ -31,8 +31,9 @@ Expected<model::Modification> modificationFromRow(const QSqlQuery& row)
     const auto operation = model::fromWire<model::Operation>(row.value(4).toString());
     const auto status = model::fromWire<model::SyncStatus>(row.value(8).toString());
     if (!operation || !status)
-        return fail(ErrorCode::Database, u"pfa_modification row %1 holds an unknown operation or status"_s
-                                             .arg(row.value(0).toLongLong()));
+        return fail(ErrorCode::Database,
+                    u"pfa_modification row %1 holds an unknown operation or status"_s.arg(
+                        row.value(0).toLongLong()));
     return model::Modification{.id = row.value(0).toLongLong(),
                                .organizationId = row.value(1).toLongLong(),
                                .pfaId = row.value(2).toString(),
@@ -87,18 +88,18 @@ Error validationError(const std::vector<model::ValidationIssue>& issues)
     QStringList messages;
     for (const auto& issue : issues)
         messages << issue.message;
-    return Error{ErrorCode::Validation, messages.join(u"; "_s), model::wireName(issues.front().field)};
+    return Error{ErrorCode::Validation, messages.join(u"; "_s),
+                 model::wireName(issues.front().field)};
 }
 
 } // namespace
 
 ModificationRepository::ModificationRepository(QSqlDatabase db)
     : m_db(std::move(db))
-{
-}
+{}
 
-Expected<std::vector<model::Modification>> ModificationRepository::select(
-    const QString& where, std::initializer_list<SqlParam> params) const
+Expected<std::vector<model::Modification>>
+ModificationRepository::select(const QString& where, std::initializer_list<SqlParam> params) const
 {
     auto query = runQuery(m_db, u"read modifications",
                           u"SELECT "_s + Columns + u" FROM pfa_modification "_s + where, params);
@@ -134,14 +135,15 @@ Expected<model::Modification> ModificationRepository::lock(qint64 id) const
     return found->front();
 }
 
-Expected<std::vector<model::Modification>> ModificationRepository::forRecord(qint64 organizationId,
-                                                                             const QString& pfaId) const
+Expected<std::vector<model::Modification>>
+ModificationRepository::forRecord(qint64 organizationId, const QString& pfaId) const
 {
     return select(u"WHERE organization_id = :org AND pfa_id = :pfa ORDER BY id"_s,
                   {{"org"_L1, organizationId}, {"pfa"_L1, pfaId}});
 }
 
-Expected<std::vector<model::Modification>> ModificationRepository::drafts(qint64 organizationId) const
+Expected<std::vector<model::Modification>>
+ModificationRepository::drafts(qint64 organizationId) const
 {
     return select(u"WHERE organization_id = :org AND sync_status = 'draft' ORDER BY id"_s,
                   {{"org"_L1, organizationId}});
@@ -151,7 +153,8 @@ Expected<model::Modification> ModificationRepository::saveDraft(const NewDraft& 
                                                                 const QString& actor) const
 {
     if (draft.operation == model::Operation::Update && draft.delta.empty())
-        return fail(ErrorCode::Validation, u"an update needs at least one changed field"_s, u"delta"_s);
+        return fail(ErrorCode::Validation, u"an update needs at least one changed field"_s,
+                    u"delta"_s);
     if (draft.operation == model::Operation::Delete && !draft.delta.empty())
         return fail(ErrorCode::Validation, u"a delete carries no field changes"_s, u"delta"_s);
 
@@ -163,14 +166,17 @@ Expected<model::Modification> ModificationRepository::saveDraft(const NewDraft& 
         return std::unexpected(mirror.error());
     if (!*mirror)
         return fail(ErrorCode::NotFound,
-                    u"record %1 does not exist in organization %2"_s.arg(draft.pfaId).arg(draft.organizationId),
+                    u"record %1 does not exist in organization %2"_s.arg(draft.pfaId)
+                        .arg(draft.organizationId),
                     u"pfaId"_s);
 
     auto inserted = runQuery(
         m_db, u"save the draft",
         u"INSERT INTO pfa_modification (organization_id, pfa_id, user_id, operation, base_version,"
-        " delta, change_reason) VALUES (:org, :pfa, :user, :operation, :base, CAST(:delta AS jsonb),"
-        " :reason) RETURNING "_s + Columns,
+        " delta, change_reason) VALUES (:org, :pfa, :user, :operation, :base, CAST(:delta AS "
+        "jsonb),"
+        " :reason) RETURNING "_s +
+            Columns,
         {{"org"_L1, draft.organizationId},
          {"pfa"_L1, draft.pfaId},
          {"user"_L1, draft.userId},
@@ -197,7 +203,8 @@ Expected<model::Modification> ModificationRepository::saveDraft(const NewDraft& 
     return saved;
 }
 
-Expected<model::Modification> ModificationRepository::updateDraft(qint64 id, const model::FieldMap& delta,
+Expected<model::Modification> ModificationRepository::updateDraft(qint64 id,
+                                                                  const model::FieldMap& delta,
                                                                   const QString& changeReason,
                                                                   const QString& actor) const
 {
@@ -208,18 +215,20 @@ Expected<model::Modification> ModificationRepository::updateDraft(qint64 id, con
     if (!current)
         return current;
     if (current->status != model::SyncStatus::Draft)
-        return fail(ErrorCode::Conflict, u"modification %1 is %2, and only a draft can be edited"_s
-                                             .arg(id)
-                                             .arg(model::toWire(current->status)));
+        return fail(ErrorCode::Conflict,
+                    u"modification %1 is %2, and only a draft can be edited"_s.arg(id).arg(
+                        model::toWire(current->status)));
     if (current->operation == model::Operation::Update && delta.empty())
-        return fail(ErrorCode::Validation, u"an update needs at least one changed field"_s, u"delta"_s);
-    auto updated = runQuery(m_db, u"update the draft",
-                            u"UPDATE pfa_modification SET delta = CAST(:delta AS jsonb),"
-                            " change_reason = :reason, updated_at = now() WHERE id = :id RETURNING "_s +
-                                Columns,
-                            {{"delta"_L1, jsonText(model::fieldMapToJson(delta))},
-                             {"reason"_L1, changeReason},
-                             {"id"_L1, id}});
+        return fail(ErrorCode::Validation, u"an update needs at least one changed field"_s,
+                    u"delta"_s);
+    auto updated =
+        runQuery(m_db, u"update the draft",
+                 u"UPDATE pfa_modification SET delta = CAST(:delta AS jsonb),"
+                 " change_reason = :reason, updated_at = now() WHERE id = :id RETURNING "_s +
+                     Columns,
+                 {{"delta"_L1, jsonText(model::fieldMapToJson(delta))},
+                  {"reason"_L1, changeReason},
+                  {"id"_L1, id}});
     if (!updated)
         return std::unexpected(updated.error());
     updated->next();
@@ -250,9 +259,9 @@ Expected<Committed> ModificationRepository::commit(qint64 id, const QString& act
     if (!current)
         return std::unexpected(current.error());
     if (current->status != model::SyncStatus::Draft)
-        return fail(ErrorCode::Conflict, u"modification %1 is %2; only a draft can be committed"_s
-                                             .arg(id)
-                                             .arg(model::toWire(current->status)));
+        return fail(ErrorCode::Conflict,
+                    u"modification %1 is %2; only a draft can be committed"_s.arg(id).arg(
+                        model::toWire(current->status)));
 
     auto mirror = MirrorRepository(m_db).find(current->organizationId, current->pfaId);
     if (!mirror)
@@ -309,9 +318,9 @@ Expected<Committed> ModificationRepository::commit(qint64 id, const QString& act
     return Committed{std::move(*inQueue), std::move(*queued)};
 }
 
-Expected<model::Modification> ModificationRepository::transition(qint64 id, model::SyncStatus to,
-                                                                 const QString& actor,
-                                                                 const TransitionChange& change) const
+Expected<model::Modification>
+ModificationRepository::transition(qint64 id, model::SyncStatus to, const QString& actor,
+                                   const TransitionChange& change) const
 {
     auto transaction = Transaction::begin(m_db);
     if (!transaction)
@@ -331,32 +340,37 @@ Expected<model::Modification> ModificationRepository::discard(qint64 id, const Q
                                                               const QString& actor) const
 {
     if (reason.trimmed().isEmpty())
-        return fail(ErrorCode::Validation, u"discarding a modification needs a reason"_s, u"reason"_s);
-    return transition(id, model::SyncStatus::Discarded, actor,
-                      {.syncError = u"discarded: "_s + reason, .details = {{"reason", reason.toStdString()}}});
+        return fail(ErrorCode::Validation, u"discarding a modification needs a reason"_s,
+                    u"reason"_s);
+    return transition(
+        id, model::SyncStatus::Discarded, actor,
+        {.syncError = u"discarded: "_s + reason, .details = {{"reason", reason.toStdString()}}});
 }
 
 Expected<model::Modification> ModificationRepository::apply(const model::Modification& current,
-                                                            model::SyncStatus to, const QString& actor,
+                                                            model::SyncStatus to,
+                                                            const QString& actor,
                                                             const TransitionChange& change) const
 {
     if (!model::canTransition(current.status, to))
-        return fail(ErrorCode::Conflict, u"modification %1 cannot go from %2 to %3"_s.arg(current.id)
-                                             .arg(model::toWire(current.status), model::toWire(to)));
+        return fail(ErrorCode::Conflict,
+                    u"modification %1 cannot go from %2 to %3"_s.arg(current.id)
+                        .arg(model::toWire(current.status), model::toWire(to)));
 
-    auto updated = runQuery(
-        m_db, u"change the modification's state",
-        u"UPDATE pfa_modification SET sync_status = :to, updated_at = now(),"
-        " sync_error = CASE WHEN :setError THEN NULLIF(CAST(:error AS text), '') ELSE sync_error END,"
-        " pems_version = COALESCE(CAST(:pemsVersion AS bigint), pems_version),"
-        " synced_at = CASE WHEN :markSynced THEN now() ELSE synced_at END"
-        " WHERE id = :id RETURNING "_s + Columns,
-        {{"to"_L1, model::toWire(to)},
-         {"setError"_L1, change.syncError.has_value()},
-         {"error"_L1, change.syncError.value_or(QString())},
-         {"pemsVersion"_L1, nullableInt(change.pemsVersion)},
-         {"markSynced"_L1, change.markSynced},
-         {"id"_L1, current.id}});
+    auto updated = runQuery(m_db, u"change the modification's state",
+                            u"UPDATE pfa_modification SET sync_status = :to, updated_at = now(),"
+                            " sync_error = CASE WHEN :setError THEN NULLIF(CAST(:error AS text), "
+                            "'') ELSE sync_error END,"
+                            " pems_version = COALESCE(CAST(:pemsVersion AS bigint), pems_version),"
+                            " synced_at = CASE WHEN :markSynced THEN now() ELSE synced_at END"
+                            " WHERE id = :id RETURNING "_s +
+                                Columns,
+                            {{"to"_L1, model::toWire(to)},
+                             {"setError"_L1, change.syncError.has_value()},
+                             {"error"_L1, change.syncError.value_or(QString())},
+                             {"pemsVersion"_L1, nullableInt(change.pemsVersion)},
+                             {"markSynced"_L1, change.markSynced},
+                             {"id"_L1, current.id}});
     if (!updated)
         return std::unexpected(updated.error());
     updated->next();

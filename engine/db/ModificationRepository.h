@@ -1,10 +1,10 @@
 #pragma once
 
+#include "db/Sql.h"
 #include "model/Error.h"
 #include "model/FieldValue.h"
 #include "model/Modification.h"
 #include "model/QueueItem.h"
-#include "db/Sql.h"
 
 #include <QSqlDatabase>
 
@@ -41,9 +41,9 @@ struct TransitionChange
 {
     std::optional<QString> syncError; // set (or, with an empty string, cleared)
     std::optional<qint64> pemsVersion;
-    bool markSynced = false; // stamps synced_at
-    std::optional<qint64> queueId;    // carried by the event
-    std::optional<qint64> conflictId; // carried by the event
+    bool markSynced = false;                           // stamps synced_at
+    std::optional<qint64> queueId;                     // carried by the event
+    std::optional<qint64> conflictId;                  // carried by the event
     nlohmann::json details = nlohmann::json::object(); // goes to the audit row
 };
 
@@ -57,7 +57,8 @@ public:
 
     // A draft records its base version (the mirror's current one). Drafts are not validated
     // against business rules yet — work in progress may be incomplete; commit validates.
-    [[nodiscard]] Expected<model::Modification> saveDraft(const NewDraft& draft, const QString& actor) const;
+    [[nodiscard]] Expected<model::Modification> saveDraft(const NewDraft& draft,
+                                                          const QString& actor) const;
     [[nodiscard]] Expected<model::Modification> updateDraft(qint64 id, const model::FieldMap& delta,
                                                             const QString& changeReason,
                                                             const QString& actor) const;
@@ -65,9 +66,9 @@ public:
     // event, all in one transaction. A validation failure leaves the draft as it was.
     [[nodiscard]] Expected<Committed> commit(qint64 id, const QString& actor,
                                              const CommitOptions& options = {}) const;
-    [[nodiscard]] Expected<model::Modification> transition(qint64 id, model::SyncStatus to,
-                                                           const QString& actor,
-                                                           const TransitionChange& change = {}) const;
+    [[nodiscard]] Expected<model::Modification>
+    transition(qint64 id, model::SyncStatus to, const QString& actor,
+               const TransitionChange& change = {}) const;
     // Discarding needs a reason: it is the one way a modification ends without reaching PEMS.
     [[nodiscard]] Expected<model::Modification> discard(qint64 id, const QString& reason,
                                                         const QString& actor) const;
@@ -83,8 +84,8 @@ private:
     [[nodiscard]] Expected<model::Modification> apply(const model::Modification& current,
                                                       model::SyncStatus to, const QString& actor,
                                                       const TransitionChange& change) const;
-    [[nodiscard]] Expected<std::vector<model::Modification>> select(
-        const QString& where, std::initializer_list<SqlParam> params) const;
+    [[nodiscard]] Expected<std::vector<model::Modification>>
+    select(const QString& where, std::initializer_list<SqlParam> params) const;
     QSqlDatabase m_db;
 };
 

@@ -10,30 +10,28 @@ namespace pfa::db {
 
 OrganizationRepository::OrganizationRepository(QSqlDatabase db)
     : m_db(std::move(db))
-{
-}
+{}
 
-Expected<model::Organization> OrganizationRepository::create(const QString& code,
-                                                             const QString& name,
-                                                             const QString& actor) const
+Expected<model::Organization>
+OrganizationRepository::create(const QString& code, const QString& name, const QString& actor) const
 {
     auto transaction = Transaction::begin(m_db);
     if (!transaction)
         return std::unexpected(transaction.error());
-    auto query = runQuery(m_db, u"create the organization",
-                          u"INSERT INTO organization (code, name) VALUES (:code, :name) RETURNING id"_s,
-                          {{"code"_L1, code}, {"name"_L1, name}});
+    auto query =
+        runQuery(m_db, u"create the organization",
+                 u"INSERT INTO organization (code, name) VALUES (:code, :name) RETURNING id"_s,
+                 {{"code"_L1, code}, {"name"_L1, name}});
     if (!query)
         return std::unexpected(query.error());
     query->next();
     const model::Organization organization{query->value(0).toLongLong(), code, name};
-    auto audited = AuditRepository(m_db).append(
-        {.actor = actor,
-         .action = u"organization.created"_s,
-         .organizationId = organization.id,
-         .entity = u"organization"_s,
-         .entityId = QString::number(organization.id),
-         .after = model::toJson(organization)});
+    auto audited = AuditRepository(m_db).append({.actor = actor,
+                                                 .action = u"organization.created"_s,
+                                                 .organizationId = organization.id,
+                                                 .entity = u"organization"_s,
+                                                 .entityId = QString::number(organization.id),
+                                                 .after = model::toJson(organization)});
     if (!audited)
         return std::unexpected(audited.error());
     if (auto committed = transaction->commit(); !committed)
@@ -41,18 +39,19 @@ Expected<model::Organization> OrganizationRepository::create(const QString& code
     return organization;
 }
 
-Expected<std::vector<model::Organization>> OrganizationRepository::select(const QString& where,
-                                                                          const QVariant& value) const
+Expected<std::vector<model::Organization>>
+OrganizationRepository::select(const QString& where, const QVariant& value) const
 {
-    auto query = runQuery(m_db, u"read organizations",
-                          u"SELECT id, code, name FROM organization "_s + where + u" ORDER BY code"_s,
-                          {{"value"_L1, value}});
+    auto query =
+        runQuery(m_db, u"read organizations",
+                 u"SELECT id, code, name FROM organization "_s + where + u" ORDER BY code"_s,
+                 {{"value"_L1, value}});
     if (!query)
         return std::unexpected(query.error());
     std::vector<model::Organization> organizations;
     while (query->next())
-        organizations.push_back({query->value(0).toLongLong(), query->value(1).toString(),
-                                 query->value(2).toString()});
+        organizations.push_back(
+            {query->value(0).toLongLong(), query->value(1).toString(), query->value(2).toString()});
     return organizations;
 }
 

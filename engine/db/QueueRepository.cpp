@@ -23,8 +23,9 @@ Expected<model::QueueItem> itemFromRow(const QSqlQuery& row)
     const auto operation = model::fromWire<model::Operation>(row.value(4).toString());
     const auto status = model::fromWire<model::QueueStatus>(row.value(6).toString());
     if (!operation || !status)
-        return fail(ErrorCode::Database, u"pfa_write_queue row %1 holds an unknown operation or status"_s
-                                             .arg(row.value(0).toLongLong()));
+        return fail(ErrorCode::Database,
+                    u"pfa_write_queue row %1 holds an unknown operation or status"_s.arg(
+                        row.value(0).toLongLong()));
     std::optional<model::FailureClass> failureClass;
     if (!row.value(12).isNull())
         failureClass = model::fromWire<model::FailureClass>(row.value(12).toString());
@@ -66,8 +67,7 @@ Expected<std::vector<model::QueueItem>> itemsFrom(QSqlQuery& query)
 
 QueueRepository::QueueRepository(QSqlDatabase db)
     : m_db(std::move(db))
-{
-}
+{}
 
 Expected<model::QueueItem> QueueRepository::enqueue(const NewQueueItem& item) const
 {
@@ -75,7 +75,8 @@ Expected<model::QueueItem> QueueRepository::enqueue(const NewQueueItem& item) co
         m_db, u"queue the modification",
         u"INSERT INTO pfa_write_queue AS q (modification_id, organization_id, pfa_id, operation,"
         " payload, priority, max_retries, job_id) VALUES (:modification, :org, :pfa, :operation,"
-        " CAST(:payload AS jsonb), :priority, :maxRetries, :job) RETURNING "_s + Columns,
+        " CAST(:payload AS jsonb), :priority, :maxRetries, :job) RETURNING "_s +
+            Columns,
         {{"modification"_L1, item.modificationId},
          {"org"_L1, item.organizationId},
          {"pfa"_L1, item.pfaId},
@@ -110,7 +111,8 @@ Expected<std::vector<model::QueueItem>> QueueRepository::claim(const QString& wo
         u"WITH candidates AS ("_s + claimCandidatesSql() +
             u") UPDATE pfa_write_queue q SET status = 'processing', locked_by = :worker,"
             " locked_until = now() + make_interval(secs => :lease)"
-            " FROM candidates c WHERE q.id = c.id RETURNING "_s + Columns,
+            " FROM candidates c WHERE q.id = c.id RETURNING "_s +
+            Columns,
         {{"limit"_L1, limit}, {"worker"_L1, workerId}, {"lease"_L1, qint64(lease.count())}});
     if (!query)
         return std::unexpected(query.error());
@@ -126,9 +128,10 @@ Expected<std::vector<model::QueueItem>> QueueRepository::claim(const QString& wo
 
 Expected<int> QueueRepository::reclaimExpiredLeases() const
 {
-    auto query = runQuery(m_db, u"reclaim expired leases",
-                          u"UPDATE pfa_write_queue SET status = 'pending', locked_by = NULL,"
-                          " locked_until = NULL WHERE status = 'processing' AND locked_until < now()"_s);
+    auto query =
+        runQuery(m_db, u"reclaim expired leases",
+                 u"UPDATE pfa_write_queue SET status = 'pending', locked_by = NULL,"
+                 " locked_until = NULL WHERE status = 'processing' AND locked_until < now()"_s);
     if (!query)
         return std::unexpected(query.error());
     return query->numRowsAffected();
@@ -146,14 +149,15 @@ Expected<model::QueueItem> QueueRepository::find(qint64 id) const
     return itemFromRow(*query);
 }
 
-Expected<std::map<model::QueueStatus, qint64>> QueueRepository::countsByStatus(
-    std::optional<qint64> organizationId) const
+Expected<std::map<model::QueueStatus, qint64>>
+QueueRepository::countsByStatus(std::optional<qint64> organizationId) const
 {
-    auto query = runQuery(m_db, u"count queue items",
-                          u"SELECT status, count(*) FROM pfa_write_queue"
-                          " WHERE CAST(:org AS bigint) IS NULL OR organization_id = CAST(:org2 AS bigint)"
-                          " GROUP BY status"_s,
-                          {{"org"_L1, nullableInt(organizationId)}, {"org2"_L1, nullableInt(organizationId)}});
+    auto query = runQuery(
+        m_db, u"count queue items",
+        u"SELECT status, count(*) FROM pfa_write_queue"
+        " WHERE CAST(:org AS bigint) IS NULL OR organization_id = CAST(:org2 AS bigint)"
+        " GROUP BY status"_s,
+        {{"org"_L1, nullableInt(organizationId)}, {"org2"_L1, nullableInt(organizationId)}});
     if (!query)
         return std::unexpected(query.error());
     std::map<model::QueueStatus, qint64> counts;

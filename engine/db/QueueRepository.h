@@ -42,8 +42,8 @@ public:
     [[nodiscard]] Expected<int> reclaimExpiredLeases() const;
 
     [[nodiscard]] Expected<model::QueueItem> find(qint64 id) const;
-    [[nodiscard]] Expected<std::map<model::QueueStatus, qint64>> countsByStatus(
-        std::optional<qint64> organizationId) const;
+    [[nodiscard]] Expected<std::map<model::QueueStatus, qint64>>
+    countsByStatus(std::optional<qint64> organizationId) const;
 
     // The candidate selection of claim(), exposed so tests can EXPLAIN exactly what runs.
     [[nodiscard]] static QString claimCandidatesSql();

@@ -42,7 +42,8 @@ Expected<nlohmann::json> jsonColumn(const QVariant& value, QStringView column)
     if (value.isNull())
         return nlohmann::json();
     const QByteArray text = value.toString().toUtf8();
-    auto parsed = nlohmann::json::parse(text.cbegin(), text.cend(), nullptr, /*allow_exceptions=*/false);
+    auto parsed =
+        nlohmann::json::parse(text.cbegin(), text.cend(), nullptr, /*allow_exceptions=*/false);
     if (parsed.is_discarded())
         return fail(ErrorCode::Database, u"column %1 does not hold valid JSON"_s.arg(column));
     return parsed;

@@ -35,15 +35,13 @@ Transaction::Transaction(QSqlDatabase db, int depth)
     : m_db(std::move(db))
     , m_depth(depth)
     , m_active(true)
-{
-}
+{}
 
 Transaction::Transaction(Transaction&& other) noexcept
     : m_db(std::move(other.m_db))
     , m_depth(other.m_depth)
     , m_active(std::exchange(other.m_active, false))
-{
-}
+{}
 
 Transaction::~Transaction()
 {
@@ -53,7 +51,8 @@ Transaction::~Transaction()
 Expected<Transaction> Transaction::begin(const QSqlDatabase& db)
 {
     int& depth = t_depth[db.connectionName()];
-    auto started = depth == 0 ? execute(db, u"BEGIN"_s) : execute(db, u"SAVEPOINT "_s + savepointName(depth));
+    auto started =
+        depth == 0 ? execute(db, u"BEGIN"_s) : execute(db, u"SAVEPOINT "_s + savepointName(depth));
     if (!started)
         return std::unexpected(started.error());
     return Transaction(db, depth++);
@@ -80,8 +79,9 @@ void Transaction::rollback()
         return;
     m_active = false;
     --t_depth[m_db.connectionName()];
-    auto undone = m_depth == 0 ? execute(m_db, u"ROLLBACK"_s)
-                               : execute(m_db, u"ROLLBACK TO SAVEPOINT "_s + savepointName(m_depth));
+    auto undone = m_depth == 0
+                      ? execute(m_db, u"ROLLBACK"_s)
+                      : execute(m_db, u"ROLLBACK TO SAVEPOINT "_s + savepointName(m_depth));
     if (!undone)
         qCWarning(lcDb) << "rollback failed:" << undone.error().message;
 }

@@ -10,18 +10,18 @@ namespace pfa::db {
 
 UserRepository::UserRepository(QSqlDatabase db)
     : m_db(std::move(db))
-{
-}
+{}
 
 Expected<model::User> UserRepository::create(const NewUser& user, const QString& actor) const
 {
     auto transaction = Transaction::begin(m_db);
     if (!transaction)
         return std::unexpected(transaction.error());
-    auto query = runQuery(m_db, u"create the user",
-                          u"INSERT INTO app_user (email, display_name, is_admin)"
-                          " VALUES (:email, :name, :admin) RETURNING id"_s,
-                          {{"email"_L1, user.email}, {"name"_L1, user.displayName}, {"admin"_L1, user.isAdmin}});
+    auto query = runQuery(
+        m_db, u"create the user",
+        u"INSERT INTO app_user (email, display_name, is_admin)"
+        " VALUES (:email, :name, :admin) RETURNING id"_s,
+        {{"email"_L1, user.email}, {"name"_L1, user.displayName}, {"admin"_L1, user.isAdmin}});
     if (!query)
         return std::unexpected(query.error());
     query->next();
@@ -67,15 +67,16 @@ Expected<void> UserRepository::grant(qint64 userId, const model::OrganizationPer
     auto transaction = Transaction::begin(m_db);
     if (!transaction)
         return std::unexpected(transaction.error());
-    auto query = runQuery(m_db, u"grant permissions",
-                          u"INSERT INTO user_organization (user_id, organization_id, perm_sync, perm_resolve)"
-                          " VALUES (:user, :org, :sync, :resolve)"
-                          " ON CONFLICT (user_id, organization_id)"
-                          " DO UPDATE SET perm_sync = EXCLUDED.perm_sync, perm_resolve = EXCLUDED.perm_resolve"_s,
-                          {{"user"_L1, userId},
-                           {"org"_L1, permission.organizationId},
-                           {"sync"_L1, permission.permSync},
-                           {"resolve"_L1, permission.permResolve}});
+    auto query = runQuery(
+        m_db, u"grant permissions",
+        u"INSERT INTO user_organization (user_id, organization_id, perm_sync, perm_resolve)"
+        " VALUES (:user, :org, :sync, :resolve)"
+        " ON CONFLICT (user_id, organization_id)"
+        " DO UPDATE SET perm_sync = EXCLUDED.perm_sync, perm_resolve = EXCLUDED.perm_resolve"_s,
+        {{"user"_L1, userId},
+         {"org"_L1, permission.organizationId},
+         {"sync"_L1, permission.permSync},
+         {"resolve"_L1, permission.permResolve}});
     if (!query)
         return std::unexpected(query.error());
     auto audited = AuditRepository(m_db).append({.actor = actor,
@@ -89,7 +90,8 @@ Expected<void> UserRepository::grant(qint64 userId, const model::OrganizationPer
     return transaction->commit();
 }
 
-Expected<std::vector<model::OrganizationPermission>> UserRepository::permissions(qint64 userId) const
+Expected<std::vector<model::OrganizationPermission>>
+UserRepository::permissions(qint64 userId) const
 {
     auto query = runQuery(m_db, u"read permissions",
                           u"SELECT organization_id, perm_sync, perm_resolve FROM user_organization"
@@ -99,8 +101,8 @@ Expected<std::vector<model::OrganizationPermission>> UserRepository::permissions
         return std::unexpected(query.error());
     std::vector<model::OrganizationPermission> permissions;
     while (query->next())
-        permissions.push_back({query->value(0).toLongLong(), query->value(1).toBool(),
-                               query->value(2).toBool()});
+        permissions.push_back(
+            {query->value(0).toLongLong(), query->value(1).toBool(), query->value(2).toBool()});
     return permissions;
 }
 

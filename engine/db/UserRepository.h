@@ -25,9 +25,11 @@ public:
     [[nodiscard]] Expected<model::User> create(const NewUser& user, const QString& actor) const;
     [[nodiscard]] Expected<model::User> findById(qint64 id) const;
     // Sets (or replaces) what the user may do in one organization; audited.
-    [[nodiscard]] Expected<void> grant(qint64 userId, const model::OrganizationPermission& permission,
+    [[nodiscard]] Expected<void> grant(qint64 userId,
+                                       const model::OrganizationPermission& permission,
                                        const QString& actor) const;
-    [[nodiscard]] Expected<std::vector<model::OrganizationPermission>> permissions(qint64 userId) const;
+    [[nodiscard]] Expected<std::vector<model::OrganizationPermission>>
+    permissions(qint64 userId) const;
 
 private:
     QSqlDatabase m_db;

@@ -8,11 +8,12 @@ namespace pfa {
 
 // What went wrong, in categories that callers branch on. The message is for people; the field
 // names the input that was wrong, when there was one.
-enum class ErrorCode {
+enum class ErrorCode
+{
     InvalidInput, // malformed input: wrong JSON type, unknown field, bad date, bad UTF-8
     Validation,   // well-formed but breaks a business rule
     NotFound,
-    Conflict,     // a state or version precondition did not hold
+    Conflict, // a state or version precondition did not hold
     Database,
     Io,
     Config,
@@ -39,7 +40,8 @@ struct Error
 template<typename T>
 using Expected = std::expected<T, Error>;
 
-[[nodiscard]] inline std::unexpected<Error> fail(ErrorCode code, QString message, QString field = {})
+[[nodiscard]] inline std::unexpected<Error> fail(ErrorCode code, QString message,
+                                                 QString field = {})
 {
     return std::unexpected(Error{code, std::move(message), std::move(field)});
 }

@@ -15,8 +15,8 @@ class SampleRecords final
 {
 public:
     // Records `PFA-<firstNumber>` … `PFA-<firstNumber + count - 1>` of one organization.
-    [[nodiscard]] static std::vector<FieldMap> generate(const QString& organizationCode, int firstNumber,
-                                                        int count, quint32 seed);
+    [[nodiscard]] static std::vector<FieldMap> generate(const QString& organizationCode,
+                                                        int firstNumber, int count, quint32 seed);
 };
 
 } // namespace pfa::model
