@@ -17,8 +17,13 @@ Expected<QSqlQuery> runQuery(const QSqlDatabase& db, QStringView what, const QSt
     query.setForwardOnly(true);
     if (!query.prepare(sql))
         return std::unexpected(toError(query.lastError(), what));
-    for (const auto& [name, value] : params)
-        query.bindValue(u':' + QString(name), value);
+    for (const auto& [name, value] : params) {
+        // QPSQL binds a null QString as NULL, so an unset text (say, no change reason) would hit
+        // a NOT NULL constraint. Only a typed null variant means SQL NULL here.
+        const bool nullText = !value.isNull() && value.metaType().id() == QMetaType::QString &&
+                              value.toString().isNull();
+        query.bindValue(u':' + QString(name), nullText ? QVariant(QString(u""_s)) : value);
+    }
     if (!query.exec())
         return std::unexpected(toError(query.lastError(), what));
     return query;

@@ -144,7 +144,8 @@ void TestSyncStatus::wireNames_data()
                                      {EventType::SyncFailed, "SYNC_FAILED"},
                                      {EventType::ConflictResolved, "CONFLICT_RESOLVED"},
                                      {EventType::RollbackQueued, "ROLLBACK_QUEUED"},
-                                     {EventType::WorkerState, "WORKER_STATE"}});
+                                     {EventType::WorkerState, "WORKER_STATE"},
+                                     {EventType::SyncDiscarded, "SYNC_DISCARDED"}});
     addRows<FailureClass>("FailureClass", {{FailureClass::Conflict, "conflict"},
                                            {FailureClass::NeedsConfirmation, "needs_confirmation"},
                                            {FailureClass::Validation, "validation"},
