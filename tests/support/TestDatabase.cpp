@@ -10,6 +10,7 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+
 #include <optional>
 
 using namespace Qt::StringLiterals;
@@ -30,7 +31,7 @@ Expected<void> ensureTemplate()
     if (result)
         return *result;
 
-    result = [&]() -> Expected<void> {
+    result = []() -> Expected<void> {
         auto url = TestCluster::createDatabase(TemplateName, EmptyTemplateName);
         if (!url)
             return std::unexpected(url.error());
