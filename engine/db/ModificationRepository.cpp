@@ -322,6 +322,10 @@ Expected<model::Modification>
 ModificationRepository::transition(qint64 id, model::SyncStatus to, const QString& actor,
                                    const TransitionChange& change) const
 {
+    // `committed` exists only inside commit(), together with its queue row.
+    if (to == model::SyncStatus::Committed)
+        return fail(ErrorCode::Conflict,
+                    u"modification %1 can only become committed through commit()"_s.arg(id));
     auto transaction = Transaction::begin(m_db);
     if (!transaction)
         return std::unexpected(transaction.error());

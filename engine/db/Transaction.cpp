@@ -4,6 +4,7 @@
 #include "db/SqlError.h"
 
 #include <QHash>
+#include <QSet>
 #include <QSqlQuery>
 
 using namespace Qt::StringLiterals;
@@ -15,6 +16,20 @@ namespace {
 // Nesting depth per connection. Connections belong to one thread, so a thread-local map needs no
 // lock and can never see another thread's transactions.
 thread_local QHash<QString, int> t_depth;
+// Connections whose current transaction saw a failure. QPSQL prepares every query server-side and
+// DEALLOCATEs it when the QSqlQuery goes away; inside an aborted transaction that DEALLOCATE fails,
+// and the statement would stay on the server for the life of the connection — a slow leak in a
+// long-running worker. Such transactions end with DEALLOCATE ALL.
+thread_local QSet<QString> t_needsStatementCleanup;
+
+void cleanUpStatementsIfNeeded(const QSqlDatabase& db)
+{
+    if (!t_needsStatementCleanup.remove(db.connectionName()))
+        return;
+    QSqlQuery query(db);
+    if (!query.exec(u"DEALLOCATE ALL"_s))
+        qCWarning(lcDb) << "could not release prepared statements:" << query.lastError().text();
+}
 
 QString savepointName(int depth)
 {
@@ -70,6 +85,8 @@ Expected<void> Transaction::commit()
     }
     m_active = false;
     --t_depth[m_db.connectionName()];
+    if (m_depth == 0)
+        cleanUpStatementsIfNeeded(m_db);
     return {};
 }
 
@@ -79,11 +96,14 @@ void Transaction::rollback()
         return;
     m_active = false;
     --t_depth[m_db.connectionName()];
+    t_needsStatementCleanup.insert(m_db.connectionName());
     auto undone = m_depth == 0
                       ? execute(m_db, u"ROLLBACK"_s)
                       : execute(m_db, u"ROLLBACK TO SAVEPOINT "_s + savepointName(m_depth));
     if (!undone)
         qCWarning(lcDb) << "rollback failed:" << undone.error().message;
+    if (m_depth == 0)
+        cleanUpStatementsIfNeeded(m_db);
 }
 
 } // namespace pfa::db

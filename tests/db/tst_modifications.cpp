@@ -68,6 +68,8 @@ private Q_SLOTS:
     void cleanup();
 
     void saveAndUpdateDraft();
+    void draftWithoutAReasonIsSaved();
+    void committedIsReachedOnlyThroughCommit();
     void commitMovesADraftThroughCommittedToQueued();
     void commitQueuesThePemsPayloadWithAnIdempotencyKey();
     void allowedTransition_data();
@@ -143,6 +145,35 @@ Expected<qint64> TstModifications::auditCount(qint64 modificationId)
     return m_db->count(u"SELECT count(*) FROM audit_log WHERE entity = 'pfa_modification'"
                        " AND entity_id = :id"_s,
                        {{"id"_L1, QString::number(modificationId)}});
+}
+
+void TstModifications::draftWithoutAReasonIsSaved()
+{
+    // A reason is optional for a draft: an unset QString must not arrive as NULL.
+    const auto forecastEnd = std::get<QDateTime>(m_seeded.data.at(PfaField::ForecastEnd));
+    db::NewDraft draft;
+    draft.organizationId = m_seeded.organizationId;
+    draft.pfaId = m_seeded.pfaId;
+    draft.userId = m_seeded.userId;
+    draft.delta = {{PfaField::ForecastEnd, forecastEnd.addDays(1)}};
+    const auto saved = repository().saveDraft(draft, m_seeded.userEmail);
+    PFA_VERIFY_OK(saved);
+    QCOMPARE(saved->changeReason, QString());
+    PFA_VERIFY_OK(repository().commit(saved->id, m_seeded.userEmail));
+}
+
+void TstModifications::committedIsReachedOnlyThroughCommit()
+{
+    const auto draft = m_db->saveValidDraft(m_seeded);
+    PFA_VERIFY_OK(draft);
+    const auto moved = repository().transition(draft->id, SyncStatus::Committed, Operator);
+    QVERIFY(!moved);
+    QCOMPARE(moved.error().code, ErrorCode::Conflict);
+    QVERIFY2(moved.error().message.contains(u"commit()"_s), qPrintable(moved.error().message));
+    const auto found = repository().find(draft->id);
+    PFA_VERIFY_OK(found);
+    QCOMPARE(found->status, SyncStatus::Draft);
+    QCOMPARE(m_db->count(u"SELECT count(*) FROM pfa_write_queue"_s, {}).value_or(-1), 0);
 }
 
 void TstModifications::saveAndUpdateDraft()

@@ -111,6 +111,8 @@ void TstOutbox::failureInsideCommitLeavesNothing()
     listener.clear();
     QCOMPARE(footprint(draft->id), u"draft queue=0 audit=1"_s);
 
+    const QString preparedStatements = u"SELECT count(*) FROM pg_prepared_statements"_s;
+    const auto preparedBefore = count(preparedStatements);
     db::CommitOptions options;
     options.maxRetries = maxRetries;
     if (jobId != 0)
@@ -119,6 +121,9 @@ void TstOutbox::failureInsideCommitLeavesNothing()
     QVERIFY(!committed);
     QCOMPARE(committed.error().code, ErrorCode::Conflict);
     QCOMPARE(committed.error().detail, sqlState);
+    // The failed transaction's server-side statements are gone too: a long-running worker
+    // must not pile them up.
+    QCOMPARE(count(preparedStatements), preparedBefore);
 
     QCOMPARE(footprint(draft->id), u"draft queue=0 audit=1"_s);
     const auto found = repository().find(draft->id);
