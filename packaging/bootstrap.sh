@@ -51,6 +51,8 @@ if ((${#missing[@]})); then
 fi
 
 preset=${PFA_PRESET:-release}
+# Let ccache reuse objects across clones in different directories (CI builds a fresh clone).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 werror=OFF
 [[ -n "${CI:-}" ]] && werror=ON
 cmake --preset "$preset" -DPFA_WERROR="$werror" >/dev/null
