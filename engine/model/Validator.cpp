@@ -84,7 +84,10 @@ private:
 
 void checkText(const FieldSpec& spec, const QString& text, IssueList& issues)
 {
-    const QString name = latin1(spec.wireName);
+    // Built only for a message: this runs for every text field of every record checked.
+    const auto name = [&spec] {
+        return latin1(spec.wireName);
+    };
 
     const auto control = std::find_if(text.cbegin(), text.cend(), [](QChar c) {
         return c.category() == QChar::Other_Control && c != u'\t' && c != u'\n';
@@ -92,27 +95,31 @@ void checkText(const FieldSpec& spec, const QString& text, IssueList& issues)
     if (control != text.cend()) {
         issues.add(
             spec.field, u"controlChars",
-            u"%1 contains the control character U+%2; only tab and newline are allowed"_s.arg(name)
+            u"%1 contains the control character U+%2; only tab and newline are allowed"_s
+                .arg(name())
                 .arg(QString::number(control->unicode(), 16).toUpper().rightJustified(4, u'0')));
     }
 
     const qsizetype length = codePointCount(text);
     if (spec.maxLength > 0 && length > spec.maxLength) {
-        issues.add(spec.field, u"maxLength",
-                   u"%1 is %2 characters long; at most %3 are allowed"_s.arg(name).arg(length).arg(
-                       spec.maxLength));
+        issues.add(
+            spec.field, u"maxLength",
+            u"%1 is %2 characters long; at most %3 are allowed"_s.arg(name()).arg(length).arg(
+                spec.maxLength));
     }
 
     if (spec.kind == FieldKind::Enum) {
-        const bool allowed = std::any_of(spec.allowed.begin(), spec.allowed.end(),
-                                         [&](std::string_view v) { return text == latin1(v); });
+        const bool allowed =
+            std::any_of(spec.allowed.begin(), spec.allowed.end(), [&](std::string_view v) {
+                return text == QLatin1StringView(v.data(), static_cast<qsizetype>(v.size()));
+            });
         if (!allowed) {
             QStringList values;
             for (std::string_view v : spec.allowed)
                 values.append(latin1(v));
             issues.add(
                 spec.field, u"enum",
-                u"%1 is \"%2\" but must be one of: %3"_s.arg(name, text, values.join(u", "_s)));
+                u"%1 is \"%2\" but must be one of: %3"_s.arg(name(), text, values.join(u", "_s)));
         }
     }
 }
@@ -121,12 +128,14 @@ void checkFields(const FieldMap& record, IssueList& issues)
 {
     for (const FieldSpec& spec : allFieldSpecs()) {
         const FieldValue value = valueOf(record, spec.field);
-        const QString name = latin1(spec.wireName);
+        const auto name = [&spec] { // only for messages
+            return latin1(spec.wireName);
+        };
 
         // A FieldMap built in code can hold the wrong alternative; JSON input never does.
         if (!valueMatchesKind(value, spec.kind)) {
             issues.add(spec.field, u"type",
-                       u"%1 holds %2 but must be %3"_s.arg(name, valueTypeName(value),
+                       u"%1 holds %2 but must be %3"_s.arg(name(), valueTypeName(value),
                                                            kindName(spec.kind)));
             continue;
         }
@@ -134,7 +143,7 @@ void checkFields(const FieldMap& record, IssueList& issues)
         const auto* text = std::get_if<QString>(&value);
         if (spec.key && (!text || text->trimmed().isEmpty()))
             issues.add(spec.field, u"required",
-                       u"%1 is required and must not be empty"_s.arg(name));
+                       u"%1 is required and must not be empty"_s.arg(name()));
         if (text)
             checkText(spec, *text, issues);
     }

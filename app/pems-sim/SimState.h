@@ -1,0 +1,36 @@
+#pragma once
+
+#include "ApiKeyRing.h"
+#include "FaultPlan.h"
+#include "IdempotencyStore.h"
+#include "RateLimiter.h"
+#include "SimClock.h"
+#include "SimStats.h"
+#include "SimStore.h"
+
+#include <QByteArray>
+
+namespace pfa::sim {
+
+// Everything one pems-sim process knows, built once in main() and handed by reference to the
+// parts that serve requests. Only the server's event loop touches it.
+struct SimState
+{
+    SimState(int rateLimit, std::size_t idempotencyCapacity)
+        : limiter(rateLimit)
+        , idempotency(idempotencyCapacity)
+    {}
+    SimState(const SimState&) = delete;
+    SimState& operator=(const SimState&) = delete;
+
+    SimClock clock;
+    SimStore store{clock};
+    ApiKeyRing keys;
+    QByteArray adminKey;
+    SimStats stats;
+    FaultPlan faults;
+    RateLimiter limiter;
+    IdempotencyStore idempotency;
+};
+
+} // namespace pfa::sim
