@@ -16,6 +16,9 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QHostAddress>
+#if QT_CONFIG(ssl)
+#include <QSslConfiguration>
+#endif
 #include <QThread>
 
 #include <csignal>
@@ -161,6 +164,12 @@ int main(int argc, char* argv[])
         printError(listening.error().message);
         return 1;
     }
+#if QT_CONFIG(ssl)
+    // QAbstractHttpServer's constructor builds a QSslConfiguration, and the first one in the
+    // process initializes OpenSSL in the calling thread. Let that be this thread, whose OpenSSL
+    // state is released at exit; a server thread's would leak when it ends.
+    [[maybe_unused]] const QSslConfiguration initializeTlsHere;
+#endif
     std::vector<std::unique_ptr<ServerThread>> threads;
     for (const qintptr descriptor : listening->descriptors) {
         threads.push_back(std::make_unique<ServerThread>(state, descriptor));
