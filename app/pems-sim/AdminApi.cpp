@@ -7,6 +7,8 @@
 
 #include "model/FieldValue.h"
 
+#include <QMutexLocker>
+
 using namespace Qt::StringLiterals;
 
 namespace pfa::sim {
@@ -49,6 +51,7 @@ SimResponse AdminApi::handle(const QHttpServerRequest& request, QStringView path
     if (request.value(QByteArrayLiteral("x-admin-key")) != m_state.adminKey)
         return PemsReplies::error(401, "UNAUTHORIZED",
                                   u"the admin API needs the X-Admin-Key header"_s);
+    const QMutexLocker lock(&m_state.mutex);
 
     const Method method = request.method();
     const QStringList parts =

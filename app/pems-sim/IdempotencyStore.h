@@ -38,6 +38,7 @@ public:
         quint32 requests = 0;
         quint32 applications = 0;
         StoredReply reply;
+        QString organizationCode; // of the first answer (shared, not copied)
     };
 
     explicit IdempotencyStore(std::size_t capacity);

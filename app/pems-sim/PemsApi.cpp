@@ -160,6 +160,7 @@ SimResponse PemsApi::handle(RouteKind kind, const QHttpServerRequest& request, Q
 
 SimResponse PemsApi::health()
 {
+    const QMutexLocker lock(&m_state.mutex); // the clock
     return PemsReplies::json(200, {{"status", "ok"},
                                    {"service", "pems-sim"},
                                    {"version", PFA_VERSION},
@@ -174,6 +175,7 @@ SimResponse PemsApi::getOne(const QHttpServerRequest& request, const QString& pf
         return missingOrganization();
     if (!grant.allows(*organization))
         return forbidden(*organization);
+    const QMutexLocker lock(&m_state.mutex);
     const SimRecord* record = m_state.store.find(*organization, pfaId);
     if (!record || record->deleted)
         return PemsReplies::notFound(*organization, pfaId);
@@ -218,48 +220,63 @@ SimResponse PemsApi::list(const QHttpServerRequest& request, const ApiKeyRing::G
     if (!problems.empty())
         return PemsReplies::validation(problems);
 
+    const QMutexLocker lock(&m_state.mutex);
     const ListPage page = m_state.store.list(*organization, sinceMs, cursor, limit);
     return PemsReplies::json(200, PemsReplies::page(page));
 }
 
-SimResponse PemsApi::put(const QHttpServerRequest& request, const QString& pfaId,
-                         const ApiKeyRing::Grant& grant, const QByteArray& key)
-{
-    const auto parsed = model::parseJson(request.body());
-    if (!parsed)
-        return remember(key, PemsReplies::validation(u"body"_s, u"json"_s, parsed.error().message));
-    const nlohmann::json& body = *parsed;
-    if (!body.is_object())
-        return remember(key, PemsReplies::validation(u"body"_s, u"json"_s,
-                                                     u"the body must be a JSON object"_s));
+namespace {
 
+// A PUT body read into values, before anything of the store is looked at (and so outside the
+// lock). `rejection` is a 400 for a body that cannot be read at all; `problems` are the members
+// that are wrong.
+struct PutRequest
+{
+    std::optional<SimResponse> rejection;
+    QString organizationCode;
+    qint64 version = 0;
+    model::FieldMap changes;
+    ChangeMeta meta{.source = ChangeSource::Api};
+    std::vector<FieldProblem> problems;
+};
+
+PutRequest readPut(const QByteArray& bytes, const QString& pfaId)
+{
+    PutRequest put;
+    const auto parsed = model::parseJson(bytes);
+    if (!parsed) {
+        put.rejection = PemsReplies::validation(u"body"_s, u"json"_s, parsed.error().message);
+        return put;
+    }
+    const nlohmann::json& body = *parsed;
+    if (!body.is_object()) {
+        put.rejection =
+            PemsReplies::validation(u"body"_s, u"json"_s, u"the body must be a JSON object"_s);
+        return put;
+    }
     const auto organizationIt = body.find("organizationCode");
     if (organizationIt == body.end() || !organizationIt->is_string() ||
-        organizationIt->get_ref<const std::string&>().empty())
-        return remember(key, PemsReplies::validation(u"organizationCode"_s, u"required"_s,
-                                                     u"organizationCode is required"_s));
-    const QString organization = qs(organizationIt->get_ref<const std::string&>());
-    if (!grant.allows(organization))
-        return forbidden(organization);
-    if (auto stored = replay(key))
-        return std::move(*stored);
+        organizationIt->get_ref<const std::string&>().empty()) {
+        put.rejection = PemsReplies::validation(u"organizationCode"_s, u"required"_s,
+                                                u"organizationCode is required"_s);
+        return put;
+    }
+    put.organizationCode = qs(organizationIt->get_ref<const std::string&>());
 
-    std::vector<FieldProblem> problems;
+    std::vector<FieldProblem>& problems = put.problems;
     if (const auto it = body.find("pfaId"); it != body.end() && !it->is_null()) {
         if (!it->is_string() || qs(it->get_ref<const std::string&>()) != pfaId)
             problems.push_back({u"pfaId"_s, u"mismatch"_s,
                                 u"pfaId in the body is not the one in the path (%1)"_s.arg(pfaId)});
     }
-    qint64 version = 0;
     if (const auto it = body.find("version"); it == body.end() || it->is_null()) {
         problems.push_back({u"version"_s, u"required"_s, u"version is required"_s});
     } else if (!it->is_number_integer() || it->get<qint64>() < 1) {
         problems.push_back(
             {u"version"_s, u"type"_s, u"version must be a whole number of at least 1"_s});
     } else {
-        version = it->get<qint64>();
+        put.version = it->get<qint64>();
     }
-    model::FieldMap changes;
     if (const auto it = body.find("changes"); it == body.end() || !it->is_object()) {
         problems.push_back({u"changes"_s, u"required"_s,
                             u"changes must be an object of fields and their new values"_s});
@@ -272,18 +289,35 @@ SimResponse PemsApi::put(const QHttpServerRequest& request, const QString& pfaId
     } else if (fields->empty()) {
         problems.push_back({u"changes"_s, u"required"_s, u"changes names no field"_s});
     } else {
-        changes = std::move(*fields);
+        put.changes = std::move(*fields);
     }
-    ChangeMeta meta{.source = ChangeSource::Api};
     if (auto text = optionalText(body, "modifiedBy", problems))
-        meta.modifiedBy = std::move(*text);
+        put.meta.modifiedBy = std::move(*text);
     if (auto text = optionalText(body, "changeReason", problems))
-        meta.changeReason = std::move(*text);
-    if (!problems.empty())
-        return remember(key, PemsReplies::validation(problems));
+        put.meta.changeReason = std::move(*text);
+    return put;
+}
 
-    return finishWrite(key, organization,
-                       m_state.store.update(organization, pfaId, version, changes, meta));
+} // namespace
+
+SimResponse PemsApi::put(const QHttpServerRequest& request, const QString& pfaId,
+                         const ApiKeyRing::Grant& grant, const QByteArray& key)
+{
+    PutRequest put = readPut(request.body(), pfaId);
+
+    const QMutexLocker lock(&m_state.mutex);
+    // A key used before gets its first answer, whatever this request carries.
+    if (auto stored = replay(key, grant))
+        return std::move(*stored);
+    if (put.rejection)
+        return remember(key, {}, std::move(*put.rejection));
+    if (!grant.allows(put.organizationCode))
+        return forbidden(put.organizationCode);
+    if (!put.problems.empty())
+        return remember(key, put.organizationCode, PemsReplies::validation(put.problems));
+    return finishWrite(
+        key, put.organizationCode,
+        m_state.store.update(put.organizationCode, pfaId, put.version, put.changes, put.meta));
 }
 
 SimResponse PemsApi::remove(const QHttpServerRequest& request, const QString& pfaId,
@@ -291,33 +325,37 @@ SimResponse PemsApi::remove(const QHttpServerRequest& request, const QString& pf
 {
     const QUrlQuery query = request.query();
     const auto organization = organizationParameter(query);
-    if (!organization)
-        return remember(key, missingOrganization());
-    if (!grant.allows(*organization))
-        return forbidden(*organization);
-    if (auto stored = replay(key))
-        return std::move(*stored);
-
     const auto version = positiveInteger(query.queryItemValue(u"version"_s));
-    if (!version)
-        return remember(key, PemsReplies::validation(
-                                 u"version"_s, u"required"_s,
-                                 u"the version query parameter (a whole number of at least 1) is "
-                                 u"required"_s));
     ChangeMeta meta{.source = ChangeSource::Api};
     meta.modifiedBy = query.queryItemValue(u"modifiedBy"_s, QUrl::FullyDecoded);
     meta.changeReason = query.queryItemValue(u"changeReason"_s, QUrl::FullyDecoded);
+
+    const QMutexLocker lock(&m_state.mutex);
+    if (auto stored = replay(key, grant))
+        return std::move(*stored);
+    if (!organization)
+        return remember(key, {}, missingOrganization());
+    if (!grant.allows(*organization))
+        return forbidden(*organization);
+    if (!version)
+        return remember(key, *organization,
+                        PemsReplies::validation(u"version"_s, u"required"_s,
+                                                u"the version query parameter (a whole number of "
+                                                u"at least 1) is required"_s));
     return finishWrite(key, *organization,
                        m_state.store.remove(*organization, pfaId, version, meta));
 }
 
-std::optional<SimResponse> PemsApi::replay(const QByteArray& key)
+std::optional<SimResponse> PemsApi::replay(const QByteArray& key, const ApiKeyRing::Grant& grant)
 {
     if (key.isEmpty())
         return std::nullopt;
     IdempotencyStore::Entry* entry = m_state.idempotency.find(key);
     if (!entry || std::holds_alternative<std::monostate>(entry->reply))
         return std::nullopt;
+    // A key cannot be used to read another organization's answers.
+    if (!entry->organizationCode.isEmpty() && !grant.allows(entry->organizationCode))
+        return forbidden(entry->organizationCode);
     SimResponse response;
     if (const auto* applied = std::get_if<IdempotencyStore::AppliedReply>(&entry->reply)) {
         response = PemsReplies::applied(*applied);
@@ -344,29 +382,33 @@ SimResponse PemsApi::finishWrite(const QByteArray& key, const QString& organizat
             if (++entry.applications > 1)
                 m_state.stats.recordDuplicateApplication();
             entry.reply = reply;
+            entry.organizationCode = organizationCode;
         }
         return PemsReplies::applied(reply);
     }
     case WriteOutcome::Kind::NotFound:
-        return remember(key, PemsReplies::notFound(organizationCode, outcome.pfaId));
+        return remember(key, organizationCode,
+                        PemsReplies::notFound(organizationCode, outcome.pfaId));
     case WriteOutcome::Kind::Conflict:
-        return remember(key, PemsReplies::conflict(outcome));
+        return remember(key, organizationCode, PemsReplies::conflict(outcome));
     case WriteOutcome::Kind::Invalid: {
         std::vector<FieldProblem> problems;
         problems.reserve(outcome.issues.size());
         for (const model::ValidationIssue& issue : outcome.issues)
             problems.push_back(FieldProblem::fromIssue(issue));
-        return remember(key, PemsReplies::validation(problems));
+        return remember(key, organizationCode, PemsReplies::validation(problems));
     }
     }
     return PemsReplies::error(500, "INTERNAL", u"unhandled write outcome"_s);
 }
 
-SimResponse PemsApi::remember(const QByteArray& key, SimResponse response)
+SimResponse PemsApi::remember(const QByteArray& key, const QString& organizationCode,
+                              SimResponse response)
 {
     if (!key.isEmpty()) {
         IdempotencyStore::Entry& entry = m_state.idempotency.entry(key);
         entry.reply = IdempotencyStore::RawReply{response.status, response.body};
+        entry.organizationCode = organizationCode;
     }
     return response;
 }

@@ -63,12 +63,23 @@ std::chrono::nanoseconds SimClock::monotonicNow()
 
 std::string SimClock::formatIso(qint64 msSinceEpoch)
 {
+    // By hand rather than snprintf: this is on every write's reply and every listed record.
     const Civil c = toCivil(msSinceEpoch);
-    std::array<char, 40> buffer{};
-    const int length =
-        std::snprintf(buffer.data(), buffer.size(), "%04d-%02u-%02uT%02u:%02u:%02u.%03uZ", c.year,
-                      c.month, c.day, c.hour, c.minute, c.second, c.millisecond);
-    return std::string(buffer.data(), static_cast<std::size_t>(std::max(length, 0)));
+    std::string out = "0000-00-00T00:00:00.000Z";
+    const auto put = [&out](std::size_t at, unsigned value, int digits) {
+        for (int i = digits - 1; i >= 0; --i, value /= 10)
+            out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+    };
+    if (c.year < 0 || c.year > 9999)
+        return std::to_string(c.year) + out.substr(4);
+    put(0, static_cast<unsigned>(c.year), 4);
+    put(5, c.month, 2);
+    put(8, c.day, 2);
+    put(11, c.hour, 2);
+    put(14, c.minute, 2);
+    put(17, c.second, 2);
+    put(20, c.millisecond, 3);
+    return out;
 }
 
 std::string SimClock::formatHttpDate(qint64 msSinceEpoch)

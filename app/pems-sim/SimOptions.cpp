@@ -51,6 +51,9 @@ struct Parser
         u"idempotency-capacity"_s,
         u"How many Idempotency-Keys to remember, oldest forgotten first (default 1000000)."_s,
         u"n"_s};
+    QCommandLineOption threads{
+        u"threads"_s, u"Server threads sharing the port (default: one per CPU core, at most 4)."_s,
+        u"n"_s};
     QCommandLineOption help{{u"h"_s, u"help"_s}, u"Show this help."_s};
     QCommandLineOption version{{u"v"_s, u"version"_s}, u"Show the version."_s};
 
@@ -60,7 +63,7 @@ struct Parser
             u"pems-sim: a stand-in for PEMS (HxGN EAM) speaking pfa-sync's PEMS JSON API."_s);
         parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
         parser.addOptions({host, port, apiKey, adminKey, generate, orgs, seedFile, snapshot,
-                           rateLimit, seed, idempotencyCapacity, help, version});
+                           rateLimit, seed, idempotencyCapacity, threads, help, version});
     }
 };
 
@@ -176,6 +179,12 @@ Expected<SimOptions> SimOptions::parse(const QStringList& arguments)
         if (!capacity)
             return std::unexpected(capacity.error());
         options.idempotencyCapacity = static_cast<std::size_t>(*capacity);
+    }
+    if (p.parser.isSet(p.threads)) {
+        auto count = integer(p.parser, p.threads, 1, 64);
+        if (!count)
+            return std::unexpected(count.error());
+        options.threads = static_cast<int>(*count);
     }
     return options;
 }

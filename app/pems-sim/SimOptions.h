@@ -26,6 +26,7 @@ struct SimOptions
     int rateLimit = 0;
     quint32 seed = 1;
     std::size_t idempotencyCapacity = 1'000'000;
+    int threads = 0; // server threads; 0 = one per CPU core, at most 4
     bool help = false;
     bool version = false;
 

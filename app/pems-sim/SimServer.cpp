@@ -5,7 +5,7 @@
 #include "SimLog.h"
 #include "SimState.h"
 
-#include <QPointer>
+#include <QMutexLocker>
 #include <QTcpSocket>
 #include <QTimer>
 #include <QUrl>
@@ -63,7 +63,7 @@ bool SimServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* soc
     if (path.startsWith(ApiPrefix)) {
         servePems(request, path, socket, close);
     } else if (path.startsWith(AdminPrefix)) {
-        send(socket, m_admin.handle(request, path).serialize(close), close);
+        send(socket, m_admin.handle(request, path).serialize(close), close); // locks inside
     } else {
         send(socket,
              PemsReplies::error(404, "NOT_FOUND",
@@ -84,43 +84,50 @@ void SimServer::servePems(const QHttpServerRequest& request, QStringView path, Q
 {
     const std::chrono::nanoseconds now = SimClock::monotonicNow();
     const RouteKind kind = PemsApi::classify(request.method(), path);
-    m_state.stats.recordArrival(now);
-
     QByteArray idempotencyKey;
-    if (kind == RouteKind::Put || kind == RouteKind::Delete) {
+    if (kind == RouteKind::Put || kind == RouteKind::Delete)
         idempotencyKey = request.value(QByteArrayLiteral("idempotency-key"));
+
+    std::optional<SimResponse> refused; // rate limited or an injected error: PEMS never saw it
+    FaultPlan::Decision fault;
+    {
+        const QMutexLocker lock(&m_state.mutex);
+        m_state.stats.recordArrival(now);
         if (!idempotencyKey.isEmpty())
             m_state.idempotency.note(idempotencyKey);
-    }
-
-    SimResponse response;
-    FaultPlan::Decision fault;
-    if (const auto wait = m_state.limiter.tryAcquire(now)) {
-        response = PemsReplies::tooManyRequests(
-            "RATE_LIMITED", u"more than %1 requests in one second"_s.arg(m_state.limiter.limit()),
-            *wait, m_state.faults.retryAfterFormat(), m_state.clock.nowMs());
-    } else {
-        fault = m_state.faults.decide(kind);
-        switch (fault.errorStatus) {
-        case 0:
-            response = m_pems.handle(kind, request, path, idempotencyKey);
-            break;
-        case 429:
-            response = PemsReplies::tooManyRequests(
-                "RATE_LIMITED", u"too many requests (injected fault)"_s, std::chrono::seconds(1),
+        if (const auto wait = m_state.limiter.tryAcquire(now)) {
+            refused = PemsReplies::tooManyRequests(
+                "RATE_LIMITED",
+                u"more than %1 requests in one second"_s.arg(m_state.limiter.limit()), *wait,
                 m_state.faults.retryAfterFormat(), m_state.clock.nowMs());
-            break;
-        case 503:
-            response =
-                PemsReplies::error(503, "UNAVAILABLE", u"PEMS is unavailable (injected fault)"_s);
-            break;
-        default:
-            response = PemsReplies::error(fault.errorStatus, "INTERNAL",
-                                          u"PEMS failed (injected fault)"_s);
-            break;
+        } else {
+            fault = m_state.faults.decide(kind);
+            if (fault.errorStatus == 429)
+                refused = PemsReplies::tooManyRequests(
+                    "RATE_LIMITED", u"too many requests (injected fault)"_s,
+                    std::chrono::seconds(1), m_state.faults.retryAfterFormat(),
+                    m_state.clock.nowMs());
+            else if (fault.errorStatus == 503)
+                refused = PemsReplies::error(503, "UNAVAILABLE",
+                                             u"PEMS is unavailable (injected fault)"_s);
+            else if (fault.errorStatus != 0)
+                refused = PemsReplies::error(fault.errorStatus, "INTERNAL",
+                                             u"PEMS failed (injected fault)"_s);
         }
     }
-    m_state.stats.recordResponse(kind, response.status);
+
+    const SimResponse response =
+        refused ? std::move(*refused) : m_pems.handle(kind, request, path, idempotencyKey);
+    {
+        const QMutexLocker lock(&m_state.mutex);
+        m_state.stats.recordResponse(kind, response.status);
+        if (fault.hang)
+            m_state.stats.recordHung();
+        else if (fault.drop)
+            m_state.stats.recordDropped();
+        if (!fault.hang && fault.latencyMs > 0)
+            m_state.stats.recordDelayed();
+    }
     qCDebug(lcSim) << routeKindName(kind) << path << response.status;
     deliver(socket, response.serialize(close), fault, close);
 }
@@ -129,15 +136,12 @@ void SimServer::deliver(QTcpSocket* socket, QByteArray bytes, const FaultPlan::D
                         bool close)
 {
     if (fault.hang) {
-        m_state.stats.recordHung();
         // The socket is the timer's context: if the client gives up first, the socket is
         // deleted and the timer with it.
         QTimer::singleShot(HangLimitMs, socket, [socket] { socket->abort(); });
         return;
     }
     const bool drop = fault.drop;
-    if (drop)
-        m_state.stats.recordDropped();
     if (fault.latencyMs <= 0) {
         if (drop)
             sendTruncated(socket, bytes);
@@ -145,7 +149,6 @@ void SimServer::deliver(QTcpSocket* socket, QByteArray bytes, const FaultPlan::D
             send(socket, bytes, close);
         return;
     }
-    m_state.stats.recordDelayed();
     QTimer::singleShot(fault.latencyMs, Qt::PreciseTimer, socket,
                        [socket, bytes = std::move(bytes), drop, close] {
                            if (drop)

@@ -12,7 +12,8 @@ struct SimState;
 
 // The HTTP side: QAbstractHttpServer parses requests; handleRequest() gets the socket, so that
 // a response can be delayed, dropped half-way or never sent, as the fault plan says. Responses are
-// written whole, in one write, with Content-Length, on keep-alive connections.
+// written whole, in one write, with Content-Length, on keep-alive connections. One per server
+// thread; the state they share is guarded by its mutex.
 class SimServer final : public QAbstractHttpServer
 {
     Q_OBJECT

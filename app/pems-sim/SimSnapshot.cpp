@@ -130,7 +130,7 @@ Expected<SimRecord> recordFromJson(const nlohmann::json& json)
 
 } // namespace
 
-Expected<void> SimSnapshot::save(const SimStore& store, const QString& path)
+std::string SimSnapshot::serialize(const SimStore& store)
 {
     nlohmann::json records = nlohmann::json::array();
     store.forEach([&](const SimRecord& record) {
@@ -150,8 +150,11 @@ Expected<void> SimSnapshot::save(const SimStore& store, const QString& path)
                                      {"formatVersion", FormatVersion},
                                      {"sequence", store.sequence()},
                                      {"records", std::move(records)}};
-    const std::string text = document.dump();
+    return document.dump();
+}
 
+Expected<void> SimSnapshot::write(const std::string& text, const QString& path)
+{
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return fail(ErrorCode::Io,

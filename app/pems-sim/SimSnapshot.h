@@ -4,6 +4,8 @@
 
 #include <QString>
 
+#include <string>
+
 namespace pfa::sim {
 
 class SimStore;
@@ -15,7 +17,10 @@ class SimSnapshot final
 public:
     SimSnapshot() = delete;
 
-    [[nodiscard]] static Expected<void> save(const SimStore& store, const QString& path);
+    // The file's text, taken while the store cannot change (under the state's mutex)...
+    [[nodiscard]] static std::string serialize(const SimStore& store);
+    // ...and written without holding anything up.
+    [[nodiscard]] static Expected<void> write(const std::string& text, const QString& path);
     // Into an empty store; returns the number of records restored.
     [[nodiscard]] static Expected<std::size_t> load(SimStore& store, const QString& path);
 };

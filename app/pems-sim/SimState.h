@@ -9,11 +9,13 @@
 #include "SimStore.h"
 
 #include <QByteArray>
+#include <QMutex>
 
 namespace pfa::sim {
 
 // Everything one pems-sim process knows, built once in main() and handed by reference to the
-// parts that serve requests. Only the server's event loop touches it.
+// parts that serve requests. Every server thread shares it: `mutex` guards all of it except
+// `keys` and `adminKey`, which are fixed before the threads start.
 struct SimState
 {
     SimState(int rateLimit, std::size_t idempotencyCapacity)
@@ -23,6 +25,7 @@ struct SimState
     SimState(const SimState&) = delete;
     SimState& operator=(const SimState&) = delete;
 
+    QMutex mutex;
     SimClock clock;
     SimStore store{clock};
     ApiKeyRing keys;

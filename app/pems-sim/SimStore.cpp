@@ -168,8 +168,8 @@ void SimStore::commit(SimRecord& record, const FieldMap& changes, bool deleted,
     entry.version = record.version + 1;
     entry.deleted = deleted;
     entry.source = meta.source;
-    entry.modifiedBy = meta.modifiedBy;
-    entry.changeReason = meta.changeReason;
+    entry.modifiedBy = intern(meta.modifiedBy);
+    entry.changeReason = intern(meta.changeReason);
     for (const auto& [field, value] : changes) {
         const auto it = record.data.find(field);
         const bool wasNull = it == record.data.end() || model::isNull(it->second);
@@ -203,6 +203,18 @@ void SimStore::commit(SimRecord& record, const FieldMap& changes, bool deleted,
     record.sequence = next.sequence;
     record.deleted = deleted;
     record.history.push_back(std::move(entry));
+}
+
+QString SimStore::intern(const QString& text)
+{
+    constexpr std::size_t MaxTexts = 4096; // past this, texts are mostly unique: keep them as is
+    if (text.isEmpty())
+        return {};
+    if (const auto it = m_texts.find(text); it != m_texts.end())
+        return *it;
+    if (m_texts.size() < MaxTexts)
+        m_texts.insert(text);
+    return text;
 }
 
 ListPage SimStore::list(const QString& organizationCode, std::optional<qint64> sinceMs,

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace pfa::sim {
 
@@ -78,10 +79,14 @@ private:
     void commit(SimRecord& record, const model::FieldMap& changes, bool deleted,
                 const ChangeMeta& meta);
     [[nodiscard]] static WriteOutcome applied(const SimRecord& record);
+    // modifiedBy and changeReason repeat a lot (one user, one reason per batch): history entries
+    // share one copy of each text instead of keeping their own.
+    [[nodiscard]] QString intern(const QString& text);
 
     SimClock& m_clock;
     std::unordered_map<QString, Organization> m_organizations;
     quint64 m_sequence = 0;
+    std::unordered_set<QString> m_texts;
 };
 
 } // namespace pfa::sim

@@ -2,15 +2,17 @@
 
 #include "SimLog.h"
 #include "SimSnapshot.h"
-#include "SimStore.h"
+#include "SimState.h"
+
+#include <QMutexLocker>
 
 namespace pfa::sim {
 
-SnapshotKeeper::SnapshotKeeper(const SimStore& store, QString path, bool upToDate, QObject* parent)
+SnapshotKeeper::SnapshotKeeper(SimState& state, QString path, bool upToDate, QObject* parent)
     : QObject(parent)
-    , m_store(store)
+    , m_state(state)
     , m_path(std::move(path))
-    , m_savedSequence(upToDate ? store.sequence() : 0)
+    , m_savedSequence(upToDate ? state.store.sequence() : 0)
 {
     m_timer.setInterval(IntervalMs);
     connect(&m_timer, &QTimer::timeout, this, [this] { saveIfChanged(); });
@@ -19,10 +21,16 @@ SnapshotKeeper::SnapshotKeeper(const SimStore& store, QString path, bool upToDat
 
 bool SnapshotKeeper::saveIfChanged()
 {
-    const quint64 sequence = m_store.sequence();
-    if (sequence == m_savedSequence && m_savedSequence != 0)
-        return true;
-    if (auto saved = SimSnapshot::save(m_store, m_path); !saved) {
+    std::string text;
+    quint64 sequence = 0;
+    {
+        const QMutexLocker lock(&m_state.mutex);
+        sequence = m_state.store.sequence();
+        if (sequence == m_savedSequence && m_savedSequence != 0)
+            return true;
+        text = SimSnapshot::serialize(m_state.store);
+    }
+    if (auto saved = SimSnapshot::write(text, m_path); !saved) {
         qCWarning(lcSim).noquote() << saved.error().message;
         return false;
     }

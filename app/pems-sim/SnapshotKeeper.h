@@ -6,7 +6,7 @@
 
 namespace pfa::sim {
 
-class SimStore;
+struct SimState;
 
 // Writes the snapshot every few seconds when something changed, and once more on shutdown.
 class SnapshotKeeper final : public QObject
@@ -18,13 +18,13 @@ public:
     static constexpr int IntervalMs = 2000;
 
     // upToDate: the file already holds the store as it is (it was just loaded from it).
-    SnapshotKeeper(const SimStore& store, QString path, bool upToDate, QObject* parent = nullptr);
+    SnapshotKeeper(SimState& state, QString path, bool upToDate, QObject* parent = nullptr);
 
     // Writes now if anything changed since the last write; false (logged) when writing failed.
     bool saveIfChanged();
 
 private:
-    const SimStore& m_store;
+    SimState& m_state;
     QString m_path;
     QTimer m_timer;
     quint64 m_savedSequence; // the store's sequence() when last written; 0 = never written

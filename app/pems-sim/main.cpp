@@ -1,10 +1,11 @@
 // pems-sim: the composition root. Parses the command line, fills the store (snapshot, generated
 // records, seed file), listens, prints the one line tests wait for, and shuts down cleanly on
 // SIGINT/SIGTERM.
+#include "ListeningSockets.h"
+#include "ServerThread.h"
 #include "SignalWatcher.h"
 #include "SimLog.h"
 #include "SimOptions.h"
-#include "SimServer.h"
 #include "SimSnapshot.h"
 #include "SimState.h"
 #include "SnapshotKeeper.h"
@@ -15,10 +16,15 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QHostAddress>
-#include <QTcpServer>
+#if QT_CONFIG(ssl)
+#include <QSslConfiguration>
+#endif
+#include <QThread>
 
 #include <csignal>
 #include <cstdio>
+#include <memory>
+#include <vector>
 
 using namespace Qt::StringLiterals;
 using namespace pfa;
@@ -109,6 +115,10 @@ Expected<bool> fillStore(SimStore& store, const SimOptions& options)
 
 int main(int argc, char* argv[])
 {
+    // Qt's own poll() event dispatcher: pems-sim has no GUI to integrate with GLib, and the plain
+    // dispatcher costs less per socket event.
+    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+        qputenv("QT_NO_GLIB", "1");
     QCoreApplication::setApplicationName(u"pems-sim"_s);
     QCoreApplication::setApplicationVersion(QStringLiteral(PFA_VERSION));
     QCoreApplication app(argc, argv);
@@ -144,39 +154,60 @@ int main(int argc, char* argv[])
         return 1;
     }
 
-    SimServer server(state);
-    auto* tcp = new QTcpServer(&server);
     const QHostAddress address = options->host == u"localhost"
                                      ? QHostAddress(QHostAddress::LocalHost)
                                      : QHostAddress(options->host);
-    if (!tcp->listen(address, options->port)) {
-        printError(u"cannot listen on %1 port %2: %3"_s.arg(options->host)
-                       .arg(options->port)
-                       .arg(tcp->errorString()));
+    const int threadCount =
+        options->threads > 0 ? options->threads : std::clamp(QThread::idealThreadCount(), 1, 4);
+    const auto listening = ListeningSockets::open(address, options->port, threadCount);
+    if (!listening) {
+        printError(listening.error().message);
         return 1;
     }
-    server.bind(tcp);
+#if QT_CONFIG(ssl)
+    // QAbstractHttpServer's constructor builds a QSslConfiguration, and the first one in the
+    // process initializes OpenSSL in the calling thread. Let that be this thread, whose OpenSSL
+    // state is released at exit; a server thread's would leak when it ends.
+    [[maybe_unused]] const QSslConfiguration initializeTlsHere;
+#endif
+    std::vector<std::unique_ptr<ServerThread>> threads;
+    for (const qintptr descriptor : listening->descriptors) {
+        threads.push_back(std::make_unique<ServerThread>(state, descriptor));
+        threads.back()->start();
+    }
+    const auto stopThreads = [&threads] {
+        for (const auto& thread : threads)
+            thread->quit();
+        for (const auto& thread : threads)
+            thread->wait();
+    };
 
     std::unique_ptr<SnapshotKeeper> keeper;
     if (!options->snapshot.isEmpty())
-        keeper = std::make_unique<SnapshotKeeper>(state.store, options->snapshot, *filled);
+        keeper = std::make_unique<SnapshotKeeper>(state, options->snapshot, *filled);
 
     int exitCode = 0;
     SignalWatcher signalWatcher({SIGINT, SIGTERM});
     QObject::connect(&signalWatcher, &SignalWatcher::received, &app, [&](int signalNumber) {
         qCInfo(lcSim) << "signal" << signalNumber << "received, shutting down";
+        stopThreads(); // no more changes; then the last snapshot
         if (keeper && !keeper->saveIfChanged())
             exitCode = 1;
         QCoreApplication::exit(exitCode);
     });
 
+    // The sockets listen already (connections queue until the threads accept them), so the
+    // address can be announced now.
     const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
                              ? u"[%1]"_s.arg(options->host)
                              : options->host;
     std::printf("pems-sim listening on http://%s:%u\n", host.toLocal8Bit().constData(),
-                static_cast<unsigned>(tcp->serverPort()));
+                static_cast<unsigned>(listening->port));
     std::fflush(stdout);
-    qCInfo(lcSim) << "serving" << state.store.recordCount() << "records";
+    qCInfo(lcSim) << "serving" << state.store.recordCount() << "records with" << threadCount
+                  << "threads";
 
-    return app.exec();
+    const int result = app.exec();
+    stopThreads();
+    return result;
 }

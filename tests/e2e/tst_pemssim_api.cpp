@@ -4,7 +4,14 @@
 
 #include "model/IsoDateTime.h"
 
+#include <QNetworkAccessManager>
+#include <QNetworkProxy>
+#include <QNetworkReply>
 #include <QSet>
+
+#include <algorithm>
+#include <memory>
+#include <vector>
 
 using namespace Qt::StringLiterals;
 using pfa::test::HttpResult;
@@ -61,6 +68,8 @@ private Q_SLOTS:
     void listRejectsBadParameters();
     void repeatedIdempotencyKeyReplaysFirstAnswer();
     void repeatedIdempotencyKeyReplaysConflict();
+    void concurrentRetriesApplyOnce();
+    void replayIsForbiddenToOtherOrganizations();
     void repeatedIdempotencyKeyReplaysDelete();
     void adminCreatesEditsAndDeletesRecords();
     void statsCountPerRouteAndStatus();
@@ -449,6 +458,10 @@ void TestPemsSimApi::repeatedIdempotencyKeyReplaysFirstAnswer()
     QCOMPARE(retry.header("Idempotent-Replayed"), QByteArray("true"));
     const HttpResult third = http().update(Rio, First, 1, {{"model", "first"}}, keyed);
     QCOMPARE(third.body, first.body);
+    const HttpResult garbled =
+        http().send("PUT", u"/api/pems/pfa/PFA-10001"_s, QByteArray("{oops"), keyed);
+    QCOMPARE_STATUS(garbled, 200); // the first answer, not a 400 for this body
+    QCOMPARE(garbled.body, first.body);
 
     const HttpResult now = http().get(Rio, First);
     QCOMPARE(now.json.at("version"), 2);
@@ -456,7 +469,7 @@ void TestPemsSimApi::repeatedIdempotencyKeyReplaysFirstAnswer()
 
     const auto key = sim().idempotency(u"put-1"_s);
     QVERIFY_OK(key);
-    QCOMPARE(key->at("requests"), 3);
+    QCOMPARE(key->at("requests"), 4);
     QCOMPARE(key->at("applications"), 1);
     const auto stats = sim().stats();
     QVERIFY_OK(stats);
@@ -485,6 +498,57 @@ void TestPemsSimApi::repeatedIdempotencyKeyReplaysConflict()
     const auto key = sim().idempotency(u"stale-put"_s);
     QVERIFY_OK(key);
     QCOMPARE(key->at("applications"), 0);
+}
+
+void TestPemsSimApi::concurrentRetriesApplyOnce()
+{
+    // Several connections (and server threads) racing with one key: exactly one application.
+    START_SIM({u"--generate"_s, u"1"_s, u"--threads"_s, u"2"_s});
+    QNetworkAccessManager network;
+    network.setProxy(QNetworkProxy::NoProxy);
+    const QByteArray body = QByteArray::fromStdString(
+        Json({{"organizationCode", "RIO"}, {"version", 1}, {"changes", {{"model", "once"}}}})
+            .dump());
+    std::vector<std::unique_ptr<QNetworkReply>> replies;
+    for (int i = 0; i < 12; ++i) {
+        QNetworkRequest request(sim().url(u"/api/pems/pfa/PFA-10001"_s));
+        request.setRawHeader("X-Api-Key", pfa::test::PemsSimProcess::defaultApiKey());
+        request.setRawHeader("Idempotency-Key", "raced");
+        request.setHeader(QNetworkRequest::ContentTypeHeader,
+                          QByteArrayLiteral("application/json"));
+        replies.emplace_back(network.put(request, body));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(replies.begin(), replies.end(),
+                                         [](const auto& reply) { return reply->isFinished(); }),
+                             10000);
+    const QByteArray first = replies.front()->readAll();
+    for (const auto& reply : replies) {
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        if (reply != replies.front())
+            QCOMPARE(reply->readAll(), first);
+    }
+    const auto key = sim().idempotency(u"raced"_s);
+    QVERIFY_OK(key);
+    QCOMPARE(key->at("requests"), 12);
+    QCOMPARE(key->at("applications"), 1);
+    QCOMPARE(http().get(Rio, First).json.at("version"), 2);
+    const auto stats = sim().stats();
+    QVERIFY_OK(stats);
+    QCOMPARE(stats->at("duplicateApplications"), 0);
+}
+
+void TestPemsSimApi::replayIsForbiddenToOtherOrganizations()
+{
+    START_SIM({u"--generate"_s, u"1"_s, u"--api-key"_s, u"rio-key=RIO"_s, u"--api-key"_s,
+               u"hou-key=HOU"_s});
+    http().setApiKey("rio-key");
+    const SimHttp::Options keyed{.idempotencyKey = "shared-key"};
+    QCOMPARE_STATUS(http().update(Rio, First, 1, {{"model", "RIO's"}}, keyed), 200);
+    // Another organization's client cannot read RIO's answer by reusing the key.
+    http().setApiKey("hou-key");
+    const HttpResult other = http().update(u"HOU"_s, First, 1, {{"model", "HOU's"}}, keyed);
+    QCOMPARE_STATUS(other, 403);
+    QCOMPARE(other.json.at("error"), "FORBIDDEN");
 }
 
 void TestPemsSimApi::repeatedIdempotencyKeyReplaysDelete()

@@ -47,7 +47,9 @@ PemsSimProcess::~PemsSimProcess()
 
 QString PemsSimProcess::binaryPath()
 {
-    return QStringLiteral(PEMS_SIM_BINARY);
+    // The environment can point at another build (or a wrapper script) without rebuilding.
+    const QString overridden = qEnvironmentVariable("PEMS_SIM_BINARY");
+    return overridden.isEmpty() ? QStringLiteral(PEMS_SIM_BINARY) : overridden;
 }
 
 QByteArray PemsSimProcess::defaultApiKey()

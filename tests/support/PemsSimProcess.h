@@ -16,7 +16,8 @@ class QProcess;
 
 namespace pfa::test {
 
-// A pems-sim process for a test: the built binary (PEMS_SIM_BINARY) started with
+// A pems-sim process for a test: the built binary (PEMS_SIM_BINARY, overridable through the
+// environment variable of the same name) started with
 // --host 127.0.0.1 --port 0 plus the test's arguments, found by the one line it prints, and
 // stopped with SIGTERM. The admin helpers talk real HTTP and wait on a signal with a bound.
 class PemsSimProcess final
