@@ -29,8 +29,10 @@ shift
 packages=(
     cmake ninja-build g++ ccache pkg-config
     qt6-base-dev libqt6sql6-psql
+    qt6-httpserver-dev qt6-websockets-dev # pems-sim; Qt6HttpServer's CMake config needs WebSockets'
     nlohmann-json3-dev libpq-dev
     postgresql
+    wrk # benchmarks (ctest -L bench)
 )
 
 missing=()
