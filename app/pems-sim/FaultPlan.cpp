@@ -48,6 +48,8 @@ Expected<FaultPlan::RouteFaults> routeFromJson(const nlohmann::json& json, const
             target = &faults.hangProbability;
         else if (key == "dropProbability")
             target = &faults.dropProbability;
+        else if (key == "garbleProbability")
+            target = &faults.garbleProbability;
         if (target) {
             auto p = probability(value, field);
             if (!p)
@@ -79,6 +81,7 @@ nlohmann::json routeToJson(const FaultPlan::RouteFaults& faults)
     put("latencyMs", faults.latencyMs);
     put("hangProbability", faults.hangProbability);
     put("dropProbability", faults.dropProbability);
+    put("garbleProbability", faults.garbleProbability);
     return out;
 }
 
@@ -164,7 +167,8 @@ FaultPlan::RouteFaults FaultPlan::effective(RouteKind kind) const
             either(specific->error429, m_any->error429),
             either(specific->latencyMs, m_any->latencyMs),
             either(specific->hangProbability, m_any->hangProbability),
-            either(specific->dropProbability, m_any->dropProbability)};
+            either(specific->dropProbability, m_any->dropProbability),
+            either(specific->garbleProbability, m_any->garbleProbability)};
 }
 
 double FaultPlan::draw()
@@ -182,17 +186,19 @@ FaultPlan::Decision FaultPlan::decide(RouteKind kind)
     const RouteFaults faults = effective(kind);
     decision.latencyMs = faults.latencyMs.value_or(0);
     const bool random = faults.error500 || faults.error503 || faults.error429 ||
-                        faults.hangProbability || faults.dropProbability;
+                        faults.hangProbability || faults.dropProbability ||
+                        faults.garbleProbability;
     if (!random)
         return decision;
 
-    // Always five draws, whatever fires, so that which fault a request got does not shift the
+    // Always six draws, whatever fires, so that which fault a request got does not shift the
     // draws of the requests after it.
     const double e500 = draw();
     const double e503 = draw();
     const double e429 = draw();
     const double hang = draw();
     const double drop = draw();
+    const double garble = draw();
     if (e500 < faults.error500.value_or(0.0))
         decision.errorStatus = 500;
     else if (e503 < faults.error503.value_or(0.0))
@@ -203,6 +209,8 @@ FaultPlan::Decision FaultPlan::decide(RouteKind kind)
         decision.hang = true;
     else if (drop < faults.dropProbability.value_or(0.0))
         decision.drop = true;
+    else if (garble < faults.garbleProbability.value_or(0.0))
+        decision.garble = true;
     return decision;
 }
 

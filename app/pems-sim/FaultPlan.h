@@ -32,16 +32,19 @@ public:
         std::optional<int> latencyMs;
         std::optional<double> hangProbability;
         std::optional<double> dropProbability;
+        std::optional<double> garbleProbability;
     };
 
     // What happens to one request. errorStatus 0: it is served; then hang or drop may lose the
-    // response (the request itself is applied, as when a real network loses an answer).
+    // response, or garble may mangle its body (the request itself is applied, as when a real
+    // network loses an answer).
     struct Decision
     {
         int errorStatus = 0;
         int latencyMs = 0;
         bool hang = false;
         bool drop = false;
+        bool garble = false; // answered in full, but the body is not JSON
     };
 
     // {seed, retryAfterFormat, routes: {"PUT": {...}, "*": {...}}}; unknown keys and values out of

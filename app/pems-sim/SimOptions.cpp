@@ -101,7 +101,8 @@ PEMS API (header X-Api-Key: KEY or Authorization: Bearer KEY; JSON bodies):
 Admin API (header X-Admin-Key):
   PUT    /__admin/faults   {seed, retryAfterFormat: "seconds"|"http-date",
                             routes: {"PUT"|"DELETE"|"GET"|"LIST"|"HEALTH"|"*": {error500, error503,
-                            error429, latencyMs, hangProbability, dropProbability}}}
+                            error429, latencyMs, hangProbability, dropProbability,
+                            garbleProbability}}}
   GET    /__admin/faults, DELETE /__admin/faults
   PUT    /__admin/records/{org}/{pfaId}   {changes, modifiedBy?, changeReason?}  (creates if absent)
   GET    /__admin/records/{org}/{pfaId}   the record with its full history

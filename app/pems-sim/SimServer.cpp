@@ -116,8 +116,13 @@ void SimServer::servePems(const QHttpServerRequest& request, QStringView path, Q
         }
     }
 
-    const SimResponse response =
+    SimResponse response =
         refused ? std::move(*refused) : m_pems.handle(kind, request, path, idempotencyKey);
+    if (fault.garble) {
+        // What a misbehaving proxy in front of PEMS sends: the status survives, the JSON does not.
+        response.body =
+            QByteArrayLiteral("<html><body><h1>Gateway</h1>upstream sent garbage</body></html>");
+    }
     {
         const QMutexLocker lock(&m_state.mutex);
         m_state.stats.recordResponse(kind, response.status);
@@ -125,6 +130,8 @@ void SimServer::servePems(const QHttpServerRequest& request, QStringView path, Q
             m_state.stats.recordHung();
         else if (fault.drop)
             m_state.stats.recordDropped();
+        else if (fault.garble)
+            m_state.stats.recordGarbled();
         if (!fault.hang && fault.latencyMs > 0)
             m_state.stats.recordDelayed();
     }

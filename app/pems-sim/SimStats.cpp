@@ -32,7 +32,11 @@ nlohmann::json SimStats::toJson(std::size_t idempotencyKeys, std::size_t idempot
             {"writesApplied", m_writesApplied},
             {"duplicateApplications", m_duplicateApplications},
             {"idempotencyKeys", {{"count", idempotencyKeys}, {"capacity", idempotencyCapacity}}},
-            {"faults", {{"delayed", m_delayed}, {"dropped", m_dropped}, {"hung", m_hung}}}};
+            {"faults",
+             {{"delayed", m_delayed},
+              {"dropped", m_dropped},
+              {"garbled", m_garbled},
+              {"hung", m_hung}}}};
 }
 
 void SimStats::reset()
@@ -43,6 +47,7 @@ void SimStats::reset()
     m_duplicateApplications = 0;
     m_delayed = 0;
     m_dropped = 0;
+    m_garbled = 0;
     m_hung = 0;
 }
 

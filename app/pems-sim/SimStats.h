@@ -21,6 +21,7 @@ public:
     void recordDuplicateApplication() { ++m_duplicateApplications; }
     void recordDelayed() { ++m_delayed; }
     void recordDropped() { ++m_dropped; }
+    void recordGarbled() { ++m_garbled; }
     void recordHung() { ++m_hung; }
 
     [[nodiscard]] nlohmann::json toJson(std::size_t idempotencyKeys,
@@ -37,6 +38,7 @@ private:
     quint64 m_duplicateApplications = 0;
     quint64 m_delayed = 0;
     quint64 m_dropped = 0;
+    quint64 m_garbled = 0;
     quint64 m_hung = 0;
 };
 

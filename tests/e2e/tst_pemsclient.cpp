@@ -114,6 +114,7 @@ private Q_SLOTS:
     void serviceUnavailableIsTransient();
     void hangPastTheTimeoutIsTransientTimeout();
     void droppedConnectionIsTransient();
+    void bodyThatIsNotJsonIsTransient();
     void connectionRefusedIsTransient();
     void getReturnsTheRecord();
     void listPagesThroughEveryRecord();
@@ -534,6 +535,34 @@ void TestPemsClient::droppedConnectionIsTransient()
     QVERIFY_FAILURE(Transient, closed, dropped->outcome);
     QCOMPARE(closed.cause, TransientCause::ConnectionClosed);
     QCOMPARE(failureClass(dropped->outcome.error()), FailureClass::Transient);
+
+    QVERIFY_OK(sim().clearFaults());
+    const auto retry = update(*client, request, key);
+    QVERIFY(retry);
+    QVERIFY_SUCCESS(retry->outcome);
+    QVERIFY(retry->outcome->replayed);
+    QCOMPARE(retry->outcome->newVersion, 2);
+    const auto applied = sim().idempotency(key.toString(QUuid::WithoutBraces));
+    QVERIFY_OK(applied);
+    QCOMPARE(applied->at("applications"), 1);
+}
+
+void TestPemsClient::bodyThatIsNotJsonIsTransient()
+{
+    // A 200 whose body is an HTML page: the write may have happened, so the only safe reading is
+    // "transient" — the retry with the same key then gets PEMS' stored answer.
+    START_SIM({u"--generate"_s, u"1"_s});
+    QVERIFY_OK(sim().setFaults({{"routes", {{"PUT", {{"garbleProbability", 1.0}}}}}}));
+    auto client = makeClient();
+    const QUuid key = QUuid::createUuid();
+    const UpdateRequest request = describe(First, 1, u"answer mangled by a proxy"_s);
+
+    const auto garbled = update(*client, request, key);
+    QVERIFY(garbled);
+    QCOMPARE(garbled->info.httpStatus, 200);
+    QVERIFY_FAILURE(Transient, mangled, garbled->outcome);
+    QCOMPARE(mangled.cause, TransientCause::MalformedResponse);
+    QCOMPARE(failureClass(garbled->outcome.error()), FailureClass::Transient);
 
     QVERIFY_OK(sim().clearFaults());
     const auto retry = update(*client, request, key);
