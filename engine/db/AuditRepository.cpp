@@ -38,28 +38,28 @@ Expected<std::vector<model::AuditEntry>> AuditRepository::list(const AuditFilter
 {
     // Fixed SQL; absent filters are bound as NULL and switch their clause off. An unset QString
     // binds as NULL too (not ''), hence the COALESCE on the text filters.
-    auto query =
-        runQuery(m_db, u"read the audit log",
-                 u"SELECT id, at, actor, action, organization_id, entity, entity_id, before::text,"
-                 " after::text, details::text FROM audit_log"
-                 " WHERE (CAST(:org AS bigint) IS NULL OR organization_id = CAST(:org2 AS bigint))"
-                 "   AND (COALESCE(CAST(:entity AS text), '') = '' OR entity = CAST(:entity2 AS text))"
-                 "   AND (COALESCE(CAST(:entityId AS text), '') = ''"
-                 "        OR entity_id = CAST(:entityId2 AS text))"
-                 "   AND (COALESCE(CAST(:action AS text), '') = '' OR action = CAST(:action2 AS text))"
-                 "   AND (CAST(:before AS bigint) IS NULL OR id < CAST(:before2 AS bigint))"
-                 " ORDER BY id DESC LIMIT :limit"_s,
-                 {{"org"_L1, nullableInt(filter.organizationId)},
-                  {"org2"_L1, nullableInt(filter.organizationId)},
-                  {"entity"_L1, filter.entity},
-                  {"entity2"_L1, filter.entity},
-                  {"entityId"_L1, filter.entityId},
-                  {"entityId2"_L1, filter.entityId},
-                  {"action"_L1, filter.action},
-                  {"action2"_L1, filter.action},
-                  {"before"_L1, nullableInt(filter.beforeId)},
-                  {"before2"_L1, nullableInt(filter.beforeId)},
-                  {"limit"_L1, std::clamp(filter.limit, 1, 1000)}});
+    auto query = runQuery(
+        m_db, u"read the audit log",
+        u"SELECT id, at, actor, action, organization_id, entity, entity_id, before::text,"
+        " after::text, details::text FROM audit_log"
+        " WHERE (CAST(:org AS bigint) IS NULL OR organization_id = CAST(:org2 AS bigint))"
+        "   AND (COALESCE(CAST(:entity AS text), '') = '' OR entity = CAST(:entity2 AS text))"
+        "   AND (COALESCE(CAST(:entityId AS text), '') = ''"
+        "        OR entity_id = CAST(:entityId2 AS text))"
+        "   AND (COALESCE(CAST(:action AS text), '') = '' OR action = CAST(:action2 AS text))"
+        "   AND (CAST(:before AS bigint) IS NULL OR id < CAST(:before2 AS bigint))"
+        " ORDER BY id DESC LIMIT :limit"_s,
+        {{"org"_L1, nullableInt(filter.organizationId)},
+         {"org2"_L1, nullableInt(filter.organizationId)},
+         {"entity"_L1, filter.entity},
+         {"entity2"_L1, filter.entity},
+         {"entityId"_L1, filter.entityId},
+         {"entityId2"_L1, filter.entityId},
+         {"action"_L1, filter.action},
+         {"action2"_L1, filter.action},
+         {"before"_L1, nullableInt(filter.beforeId)},
+         {"before2"_L1, nullableInt(filter.beforeId)},
+         {"limit"_L1, std::clamp(filter.limit, 1, 1000)}});
     if (!query)
         return std::unexpected(query.error());
     std::vector<model::AuditEntry> entries;

@@ -83,6 +83,24 @@ std::optional<model::EventType> eventFor(const model::Modification& current, mod
     return std::nullopt;
 }
 
+// The audit row of any change to a modification: the entity and organization come from it.
+Expected<void> audit(const QSqlDatabase& db, const model::Modification& modification,
+                     const QString& actor, const QString& action, nlohmann::json before,
+                     nlohmann::json after, nlohmann::json details = nlohmann::json::object())
+{
+    auto appended = AuditRepository(db).append({.actor = actor,
+                                                .action = u"modification."_s + action,
+                                                .organizationId = modification.organizationId,
+                                                .entity = u"pfa_modification"_s,
+                                                .entityId = QString::number(modification.id),
+                                                .before = std::move(before),
+                                                .after = std::move(after),
+                                                .details = std::move(details)});
+    if (!appended)
+        return std::unexpected(appended.error());
+    return {};
+}
+
 Error validationError(const std::vector<model::ValidationIssue>& issues)
 {
     QStringList messages;
@@ -190,12 +208,7 @@ Expected<model::Modification> ModificationRepository::saveDraft(const NewDraft& 
     auto saved = modificationFromRow(*inserted);
     if (!saved)
         return saved;
-    auto audited = AuditRepository(m_db).append({.actor = actor,
-                                                 .action = u"modification.draft_saved"_s,
-                                                 .organizationId = saved->organizationId,
-                                                 .entity = u"pfa_modification"_s,
-                                                 .entityId = QString::number(saved->id),
-                                                 .after = model::toJson(*saved)});
+    auto audited = audit(m_db, *saved, actor, u"draft_saved"_s, {}, model::toJson(*saved));
     if (!audited)
         return std::unexpected(audited.error());
     if (auto committed = transaction->commit(); !committed)
@@ -235,13 +248,8 @@ Expected<model::Modification> ModificationRepository::updateDraft(qint64 id,
     auto saved = modificationFromRow(*updated);
     if (!saved)
         return saved;
-    auto audited = AuditRepository(m_db).append({.actor = actor,
-                                                 .action = u"modification.draft_updated"_s,
-                                                 .organizationId = saved->organizationId,
-                                                 .entity = u"pfa_modification"_s,
-                                                 .entityId = QString::number(id),
-                                                 .before = model::toJson(*current),
-                                                 .after = model::toJson(*saved)});
+    auto audited = audit(m_db, *saved, actor, u"draft_updated"_s, model::toJson(*current),
+                         model::toJson(*saved));
     if (!audited)
         return std::unexpected(audited.error());
     if (auto committed = transaction->commit(); !committed)
@@ -387,15 +395,9 @@ Expected<model::Modification> ModificationRepository::apply(const model::Modific
         after["syncError"] = change.syncError->toStdString();
     if (change.pemsVersion)
         after["pemsVersion"] = *change.pemsVersion;
-    auto audited = AuditRepository(m_db).append(
-        {.actor = actor,
-         .action = u"modification."_s + model::toWire(to),
-         .organizationId = current.organizationId,
-         .entity = u"pfa_modification"_s,
-         .entityId = QString::number(current.id),
-         .before = {{"status", model::toWire(current.status).toStdString()}},
-         .after = after,
-         .details = change.details});
+    auto audited =
+        audit(m_db, current, actor, model::toWire(to),
+              {{"status", model::toWire(current.status).toStdString()}}, after, change.details);
     if (!audited)
         return std::unexpected(audited.error());
 
