@@ -5,6 +5,7 @@
 
 #include "pems/JsonDialect.h"
 #include "pems/PemsClient.h"
+#include "support/LogCapture.h"
 
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
@@ -24,6 +25,8 @@ using model::PfaField;
 using pfa::test::PemsSimProcess;
 using Json = nlohmann::json;
 using std::chrono::milliseconds;
+
+using pfa::test::LogCapture;
 
 namespace {
 
@@ -50,32 +53,6 @@ struct Answer
 {
     T outcome;
     ExchangeInfo info;
-};
-
-// Collects every log line while it lives.
-class LogCapture
-{
-public:
-    LogCapture()
-    {
-        s_lines = &m_lines;
-        m_previous =
-            qInstallMessageHandler([](QtMsgType, const QMessageLogContext&,
-                                      const QString& message) { s_lines->append(message); });
-    }
-    ~LogCapture()
-    {
-        qInstallMessageHandler(m_previous);
-        s_lines = nullptr;
-    }
-    Q_DISABLE_COPY_MOVE(LogCapture)
-
-    [[nodiscard]] const QStringList& lines() const { return m_lines; }
-
-private:
-    static inline QStringList* s_lines = nullptr;
-    QStringList m_lines;
-    QtMessageHandler m_previous = nullptr;
 };
 
 } // namespace

@@ -3,8 +3,10 @@
 #include "pems/JsonDialect.h"
 #include "pems/PemsClient.h"
 
+#include "support/LogCapture.h"
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
+
 #include <QTest>
 
 #include <memory>
@@ -12,6 +14,8 @@
 using namespace Qt::StringLiterals;
 using namespace pfa;
 using namespace pfa::pems;
+
+using pfa::test::LogCapture;
 
 namespace {
 
@@ -35,32 +39,6 @@ UpdateRequest sampleUpdate()
     request.version = 1;
     return request;
 }
-
-// Collects every line logged while it lives.
-class LogCapture
-{
-public:
-    LogCapture()
-    {
-        s_lines = &m_lines;
-        m_previous =
-            qInstallMessageHandler([](QtMsgType, const QMessageLogContext&,
-                                      const QString& message) { s_lines->append(message); });
-    }
-    ~LogCapture()
-    {
-        qInstallMessageHandler(m_previous);
-        s_lines = nullptr;
-    }
-    Q_DISABLE_COPY_MOVE(LogCapture)
-
-    [[nodiscard]] const QStringList& lines() const { return m_lines; }
-
-private:
-    static inline QStringList* s_lines = nullptr;
-    QStringList m_lines;
-    QtMessageHandler m_previous = nullptr;
-};
 
 } // namespace
 
