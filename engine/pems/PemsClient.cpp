@@ -116,50 +116,43 @@ void PemsClient::deliverTo(const Delivery& delivery, Fn call)
         Qt::QueuedConnection);
 }
 
+template<typename T, typename Request>
+PemsClient::Handler PemsClient::parsingHandler(
+    Request request, Outcome<T> (PemsDialect::*parse)(const Request&, const HttpResponse&) const,
+    QObject* context, std::function<void(Outcome<T>, ExchangeInfo)> callback)
+{
+    return [this, request = std::move(request), parse, delivery = deliveryFor(context),
+            callback = std::move(callback)](Received received, ExchangeInfo info) {
+        Outcome<T> outcome = received ? (m_dialect.get()->*parse)(request, *received)
+                                      : Outcome<T>(failed(std::move(received.error())));
+        return complete(std::move(outcome), info, delivery, callback);
+    };
+}
+
 void PemsClient::update(const UpdateRequest& request, const QUuid& idempotencyKey, QObject* context,
                         WriteCallback callback)
 {
     send("update"_L1, m_dialect->prepareUpdate(m_config.baseUrl, request), idempotencyKey,
-         [this, request, delivery = deliveryFor(context),
-          callback = std::move(callback)](Received received, ExchangeInfo info) {
-             WriteOutcome outcome = received ? m_dialect->parseUpdate(request, *received)
-                                             : WriteOutcome(failed(std::move(received.error())));
-             return complete(std::move(outcome), info, delivery, callback);
-         });
+         parsingHandler(request, &PemsDialect::parseUpdate, context, std::move(callback)));
 }
 
 void PemsClient::remove(const RemoveRequest& request, const QUuid& idempotencyKey, QObject* context,
                         WriteCallback callback)
 {
     send("remove"_L1, m_dialect->prepareRemove(m_config.baseUrl, request), idempotencyKey,
-         [this, request, delivery = deliveryFor(context),
-          callback = std::move(callback)](Received received, ExchangeInfo info) {
-             WriteOutcome outcome = received ? m_dialect->parseRemove(request, *received)
-                                             : WriteOutcome(failed(std::move(received.error())));
-             return complete(std::move(outcome), info, delivery, callback);
-         });
+         parsingHandler(request, &PemsDialect::parseRemove, context, std::move(callback)));
 }
 
 void PemsClient::get(const RecordKey& key, QObject* context, RecordCallback callback)
 {
     send("get"_L1, m_dialect->prepareGet(m_config.baseUrl, key), std::nullopt,
-         [this, key, delivery = deliveryFor(context),
-          callback = std::move(callback)](Received received, ExchangeInfo info) {
-             RecordOutcome outcome = received ? m_dialect->parseGet(key, *received)
-                                              : RecordOutcome(failed(std::move(received.error())));
-             return complete(std::move(outcome), info, delivery, callback);
-         });
+         parsingHandler(key, &PemsDialect::parseGet, context, std::move(callback)));
 }
 
 void PemsClient::list(const ListQuery& query, QObject* context, PageCallback callback)
 {
     send("list"_L1, m_dialect->prepareList(m_config.baseUrl, query), std::nullopt,
-         [this, query, delivery = deliveryFor(context),
-          callback = std::move(callback)](Received received, ExchangeInfo info) {
-             PageOutcome outcome = received ? m_dialect->parseList(query, *received)
-                                            : PageOutcome(failed(std::move(received.error())));
-             return complete(std::move(outcome), info, delivery, callback);
-         });
+         parsingHandler(query, &PemsDialect::parseList, context, std::move(callback)));
 }
 
 void PemsClient::health(QObject* context, HealthCallback callback)

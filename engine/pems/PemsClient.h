@@ -112,6 +112,13 @@ private:
 
     template<typename Fn>
     static void deliverTo(const Delivery& delivery, Fn call);
+    // The handler all four record calls share: the dialect reads the response (it also gets the
+    // original request), or the transport failure is passed on; then log and deliver.
+    template<typename T, typename Request>
+    [[nodiscard]] Handler
+    parsingHandler(Request request,
+                   Outcome<T> (PemsDialect::*parse)(const Request&, const HttpResponse&) const,
+                   QObject* context, std::function<void(Outcome<T>, ExchangeInfo)> callback);
     template<typename T>
     [[nodiscard]] Completion
     complete(Outcome<T> outcome, ExchangeInfo info, const Delivery& delivery,
