@@ -171,6 +171,23 @@ Expected<std::vector<model::MirrorHistoryEntry>> MirrorRepository::history(qint6
     return entries;
 }
 
+Expected<std::vector<model::MirrorRecord>> MirrorRepository::records(qint64 organizationId) const
+{
+    auto query = runQuery(m_db, u"list mirror records",
+                          SelectColumns + u"WHERE organization_id = :org ORDER BY pfa_id"_s,
+                          {{"org"_L1, organizationId}});
+    if (!query)
+        return std::unexpected(query.error());
+    std::vector<model::MirrorRecord> records;
+    while (query->next()) {
+        auto record = recordFromRow(*query);
+        if (!record)
+            return std::unexpected(record.error());
+        records.push_back(std::move(*record));
+    }
+    return records;
+}
+
 Expected<qint64> MirrorRepository::count(qint64 organizationId) const
 {
     auto query = runQuery(m_db, u"count mirror records",

@@ -37,6 +37,8 @@ public:
     [[nodiscard]] Expected<std::optional<model::MirrorRecord>> find(qint64 organizationId,
                                                                     const QString& pfaId) const;
     [[nodiscard]] Expected<std::vector<model::MirrorHistoryEntry>> history(qint64 mirrorId) const;
+    // Every record of the organization, by pfa_id (for tools and demos: the console pages).
+    [[nodiscard]] Expected<std::vector<model::MirrorRecord>> records(qint64 organizationId) const;
     [[nodiscard]] Expected<qint64> count(qint64 organizationId) const;
 
 private:

@@ -43,22 +43,40 @@ Expected<model::User> UserRepository::create(const NewUser& user, const QString&
     return created;
 }
 
-Expected<model::User> UserRepository::findById(qint64 id) const
+namespace {
+
+Expected<model::User> userFrom(Expected<QSqlQuery> query, const QString& missing)
 {
-    auto query = runQuery(m_db, u"read the user",
-                          u"SELECT id, email, display_name, COALESCE(db_role, ''), is_admin, active"
-                          " FROM app_user WHERE id = :id"_s,
-                          {{"id"_L1, id}});
     if (!query)
         return std::unexpected(query.error());
     if (!query->next())
-        return fail(ErrorCode::NotFound, u"user %1 does not exist"_s.arg(id));
+        return fail(ErrorCode::NotFound, missing);
     return model::User{.id = query->value(0).toLongLong(),
                        .email = query->value(1).toString(),
                        .displayName = query->value(2).toString(),
                        .dbRole = query->value(3).toString(),
                        .isAdmin = query->value(4).toBool(),
                        .active = query->value(5).toBool()};
+}
+
+} // namespace
+
+Expected<model::User> UserRepository::findById(qint64 id) const
+{
+    return userFrom(runQuery(m_db, u"read the user",
+                             u"SELECT id, email, display_name, COALESCE(db_role, ''), is_admin,"
+                             " active FROM app_user WHERE id = :id"_s,
+                             {{"id"_L1, id}}),
+                    u"user %1 does not exist"_s.arg(id));
+}
+
+Expected<model::User> UserRepository::findByEmail(const QString& email) const
+{
+    return userFrom(runQuery(m_db, u"read the user",
+                             u"SELECT id, email, display_name, COALESCE(db_role, ''), is_admin,"
+                             " active FROM app_user WHERE lower(email) = lower(:email)"_s,
+                             {{"email"_L1, email}}),
+                    u"no user has the e-mail address %1"_s.arg(email));
 }
 
 Expected<void> UserRepository::grant(qint64 userId, const model::OrganizationPermission& permission,

@@ -24,6 +24,7 @@ public:
 
     [[nodiscard]] Expected<model::User> create(const NewUser& user, const QString& actor) const;
     [[nodiscard]] Expected<model::User> findById(qint64 id) const;
+    [[nodiscard]] Expected<model::User> findByEmail(const QString& email) const;
     // Sets (or replaces) what the user may do in one organization; audited.
     [[nodiscard]] Expected<void> grant(qint64 userId,
                                        const model::OrganizationPermission& permission,
