@@ -35,14 +35,17 @@ constexpr std::array<Setting, kSettingCount> kSettings{{
      "5000"_L1, SettingType::Int, 100, 3600000, "milliseconds"_L1, Secrecy::None,
      "Delay before a failed modification is retried (milliseconds)"_L1},
     {SettingKey::PemsApiRateLimit, "PEMS_API_RATE_LIMIT"_L1, "pems/rate_limit"_L1, "10"_L1,
-     SettingType::Int, 1, 1000, "requests per second"_L1, Secrecy::None,
-     "Maximum PEMS API requests per second"_L1},
+     SettingType::Int, 0, 1000, "requests per second"_L1, Secrecy::None,
+     "Maximum PEMS API requests per second, all workers together (0 = no limit)"_L1},
     {SettingKey::PemsRequestTimeout, "PEMS_REQUEST_TIMEOUT"_L1, "pems/request_timeout_ms"_L1,
      "30000"_L1, SettingType::Int, 1000, 600000, "milliseconds"_L1, Secrecy::None,
      "Timeout of one PEMS API request (milliseconds)"_L1},
     {SettingKey::SyncRetentionDays, "SYNC_RETENTION_DAYS"_L1, "sync/retention_days"_L1, "30"_L1,
      SettingType::Int, 1, 3650, "days"_L1, Secrecy::None,
      "Days completed queue rows and their attempts are kept"_L1},
+    {SettingKey::WriteSyncConcurrency, "WRITE_SYNC_CONCURRENCY"_L1, "sync/concurrency"_L1, "32"_L1,
+     SettingType::Int, 1, 256, "requests"_L1, Secrecy::None,
+     "PEMS requests one worker keeps in flight at once"_L1},
 }};
 // clang-format on
 

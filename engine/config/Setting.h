@@ -22,8 +22,9 @@ enum class SettingKey
     PemsApiRateLimit,
     PemsRequestTimeout,
     SyncRetentionDays,
+    WriteSyncConcurrency,
 };
-inline constexpr std::size_t kSettingCount = 11;
+inline constexpr std::size_t kSettingCount = 12;
 
 enum class SettingType
 {

@@ -106,6 +106,11 @@ int Settings::retentionDays() const
     return number(SettingKey::SyncRetentionDays);
 }
 
+int Settings::concurrency() const
+{
+    return number(SettingKey::WriteSyncConcurrency);
+}
+
 SettingSource Settings::source(SettingKey key) const
 {
     return entry(key).source;

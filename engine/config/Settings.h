@@ -33,6 +33,7 @@ public:
     [[nodiscard]] int rateLimit() const; // requests per second
     [[nodiscard]] std::chrono::milliseconds requestTimeout() const;
     [[nodiscard]] int retentionDays() const;
+    [[nodiscard]] int concurrency() const; // requests in flight per worker
 
     [[nodiscard]] SettingSource source(SettingKey key) const;
     // For `config show`: one row per setting in table order, secrets masked.

@@ -58,11 +58,13 @@ const std::map<QString, LayerValues>& layerValues()
         {u"WRITE_SYNC_RETRY_DELAY"_s,
          {u"100"_s, u"100"_s, u"60000"_s, u"60000"_s, u"3600000"_s, u"3600000"_s, u"5000"_s}},
         {u"PEMS_API_RATE_LIMIT"_s,
-         {u"1"_s, u"1"_s, u"50"_s, u"50"_s, u"1000"_s, u"1000"_s, u"10"_s}},
+         {u"0"_s, u"0"_s, u"50"_s, u"50"_s, u"1000"_s, u"1000"_s, u"10"_s}},
         {u"PEMS_REQUEST_TIMEOUT"_s,
          {u"1000"_s, u"1000"_s, u"5000"_s, u"5000"_s, u"600000"_s, u"600000"_s, u"30000"_s}},
         {u"SYNC_RETENTION_DAYS"_s,
          {u"1"_s, u"1"_s, u"90"_s, u"90"_s, u"3650"_s, u"3650"_s, u"30"_s}},
+        {u"WRITE_SYNC_CONCURRENCY"_s,
+         {u"1"_s, u"1"_s, u"64"_s, u"64"_s, u"256"_s, u"256"_s, u"32"_s}},
     };
     return values;
 }
