@@ -13,8 +13,21 @@ using namespace Qt::StringLiterals;
 namespace pfa::db {
 
 namespace {
+
 QAtomicInteger<quint64> s_instanceCounter;
+
+QString currentThreadId()
+{
+    return QString::number(reinterpret_cast<quintptr>(QThread::currentThread()), 16);
 }
+
+// Ends every dedicated connection name of the calling thread; thread connection names have no '@'.
+QString dedicatedSuffix()
+{
+    return u'@' + currentThreadId();
+}
+
+} // namespace
 
 Database::Database(QString url, QString applicationName)
     : m_url(std::move(url))
@@ -32,12 +45,29 @@ Database::~Database()
 
 QString Database::threadConnectionName() const
 {
-    return m_namePrefix + QString::number(reinterpret_cast<quintptr>(QThread::currentThread()), 16);
+    return m_namePrefix + currentThreadId();
+}
+
+QString Database::dedicatedConnectionName(const QString& purpose) const
+{
+    return m_namePrefix + purpose + dedicatedSuffix();
 }
 
 Expected<QSqlDatabase> Database::connection()
 {
-    const QString name = threadConnectionName();
+    return open(threadConnectionName());
+}
+
+Expected<QSqlDatabase> Database::dedicatedConnection(const QString& purpose)
+{
+    if (purpose.isEmpty())
+        return fail(ErrorCode::InvalidInput, u"a dedicated connection needs a purpose"_s,
+                    u"purpose"_s);
+    return open(dedicatedConnectionName(purpose));
+}
+
+Expected<QSqlDatabase> Database::open(const QString& name)
+{
     if (QSqlDatabase::contains(name)) {
         QSqlDatabase db = QSqlDatabase::database(name, /*open=*/false);
         if (db.isOpen())
@@ -63,7 +93,7 @@ Expected<QSqlDatabase> Database::connection()
     if (!db.open()) {
         const Error error = toError(db.lastError(), u"cannot connect to the database"_s);
         db = QSqlDatabase();
-        releaseThreadConnection();
+        release(name);
         return std::unexpected(error);
     }
     // Timestamps are stored as instants; a UTC session makes text forms unambiguous in logs.
@@ -74,9 +104,29 @@ Expected<QSqlDatabase> Database::connection()
     return db;
 }
 
+void Database::releaseDedicatedConnection(const QString& purpose)
+{
+    if (!purpose.isEmpty())
+        release(dedicatedConnectionName(purpose));
+}
+
 void Database::releaseThreadConnection()
 {
-    const QString name = threadConnectionName();
+    const QString own = threadConnectionName();
+    const QString suffix = dedicatedSuffix();
+    QStringList names;
+    {
+        const QMutexLocker lock(&m_mutex);
+        for (const QString& name : m_openNames)
+            if (name == own || name.endsWith(suffix))
+                names << name;
+    }
+    for (const QString& name : std::as_const(names))
+        release(name);
+}
+
+void Database::release(const QString& name)
+{
     {
         const QMutexLocker lock(&m_mutex);
         if (m_openNames.erase(name) == 0)

@@ -14,8 +14,11 @@ namespace pfa::db {
 // never cross threads, and the worker thread must not share the GUI thread's session (LISTEN,
 // advisory locks and transactions are per session).
 //
+// A thread may also open dedicated connections, each for one purpose, for work that must not share
+// the thread's session: LISTEN, whose notifications libpq consumes while other queries run.
+//
 // A thread that is about to finish calls releaseThreadConnection(); the destructor releases the
-// calling thread's connection and warns about any other thread that forgot to.
+// calling thread's connections and warns about any other thread that forgot to.
 class Database final
 {
 public:
@@ -26,12 +29,21 @@ public:
 
     // The calling thread's connection, opened (and set to UTC) on first use.
     [[nodiscard]] Expected<QSqlDatabase> connection();
+    // A further connection of the calling thread, one per non-empty `purpose`, opened like
+    // connection() on first use and then returned again. Its owner releases it.
+    [[nodiscard]] Expected<QSqlDatabase> dedicatedConnection(const QString& purpose);
+    void releaseDedicatedConnection(const QString& purpose);
+    // Releases every connection of the calling thread, dedicated ones included: the thread is
+    // finishing, and a connection must not outlive its thread.
     void releaseThreadConnection();
 
     [[nodiscard]] const QString& url() const { return m_url; }
 
 private:
     [[nodiscard]] QString threadConnectionName() const;
+    [[nodiscard]] QString dedicatedConnectionName(const QString& purpose) const;
+    [[nodiscard]] Expected<QSqlDatabase> open(const QString& name);
+    void release(const QString& name);
 
     const QString m_url;
     const QString m_applicationName;
