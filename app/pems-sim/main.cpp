@@ -3,12 +3,12 @@
 // SIGINT/SIGTERM.
 #include "ListeningSockets.h"
 #include "ServerThread.h"
-#include "SignalWatcher.h"
 #include "SimLog.h"
 #include "SimOptions.h"
 #include "SimSnapshot.h"
 #include "SimState.h"
 #include "SnapshotKeeper.h"
+#include "shared/SignalWatcher.h"
 
 #include "model/FieldValue.h"
 #include "model/SampleRecords.h"
@@ -187,8 +187,8 @@ int main(int argc, char* argv[])
         keeper = std::make_unique<SnapshotKeeper>(state, options->snapshot, *filled);
 
     int exitCode = 0;
-    SignalWatcher signalWatcher({SIGINT, SIGTERM});
-    QObject::connect(&signalWatcher, &SignalWatcher::received, &app, [&](int signalNumber) {
+    app::SignalWatcher signalWatcher({SIGINT, SIGTERM});
+    QObject::connect(&signalWatcher, &app::SignalWatcher::received, &app, [&](int signalNumber) {
         qCInfo(lcSim) << "signal" << signalNumber << "received, shutting down";
         stopThreads(); // no more changes; then the last snapshot
         if (keeper && !keeper->saveIfChanged())

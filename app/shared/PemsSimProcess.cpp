@@ -1,22 +1,25 @@
-#include "support/PemsSimProcess.h"
+#include "shared/PemsSimProcess.h"
 
 #include "model/FieldValue.h"
 
+#include <QCoreApplication>
 #include <QDeadlineTimer>
+#include <QEventLoop>
+#include <QFileInfo>
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QProcess>
 #include <QRegularExpression>
-#include <QSignalSpy>
+#include <QTimer>
 #include <QUrlQuery>
 
 #include <csignal>
 
 using namespace Qt::StringLiterals;
 
-namespace pfa::test {
+namespace pfa::app {
 
 namespace {
 
@@ -47,9 +50,17 @@ PemsSimProcess::~PemsSimProcess()
 
 QString PemsSimProcess::binaryPath()
 {
-    // The environment can point at another build (or a wrapper script) without rebuilding.
+    // The environment can point at another build (or a wrapper script) without rebuilding; an
+    // installed pems-sim sits next to pfa-sync; else the one this build tree made.
     const QString overridden = qEnvironmentVariable("PEMS_SIM_BINARY");
-    return overridden.isEmpty() ? QStringLiteral(PEMS_SIM_BINARY) : overridden;
+    if (!overridden.isEmpty())
+        return overridden;
+    if (QCoreApplication::instance()) {
+        const QFileInfo sibling(QCoreApplication::applicationDirPath() + u"/pems-sim"_s);
+        if (sibling.isFile() && sibling.isExecutable())
+            return sibling.filePath();
+    }
+    return QStringLiteral(PEMS_SIM_BUILD_BINARY);
 }
 
 QByteArray PemsSimProcess::defaultApiKey()
@@ -166,8 +177,13 @@ Expected<PemsSimProcess::Reply> PemsSimProcess::admin(const QByteArray& method, 
     const QByteArray payload =
         body.is_null() ? QByteArray() : QByteArray::fromStdString(body.dump());
     std::unique_ptr<QNetworkReply> reply(m_network->sendCustomRequest(request, method, payload));
-    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
-    if (!reply->isFinished() && !finished.wait(timeoutMs + 1000))
+    if (!reply->isFinished()) {
+        QEventLoop loop;
+        QTimer::singleShot(timeoutMs + 1000, &loop, &QEventLoop::quit);
+        QObject::connect(reply.get(), &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        loop.exec();
+    }
+    if (!reply->isFinished())
         return fail(ErrorCode::Io,
                     u"%1 %2: no answer within %3 ms"_s.arg(QString::fromLatin1(method), path)
                         .arg(timeoutMs));
@@ -264,4 +280,4 @@ Expected<nlohmann::json> PemsSimProcess::idempotency(const QString& key)
     return adminOk("GET", u"/__admin/idempotency/%1"_s.arg(encoded(key)));
 }
 
-} // namespace pfa::test
+} // namespace pfa::app

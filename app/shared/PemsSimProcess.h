@@ -14,10 +14,11 @@
 class QNetworkAccessManager;
 class QProcess;
 
-namespace pfa::test {
+namespace pfa::app {
 
-// A pems-sim process for a test: the built binary (PEMS_SIM_BINARY, overridable through the
-// environment variable of the same name) started with
+// A pems-sim child process (for tests, benchmarks and the demo): the binary (the environment
+// variable PEMS_SIM_BINARY, else a pems-sim next to this executable, else the one of this build
+// tree) started with
 // --host 127.0.0.1 --port 0 plus the test's arguments, found by the one line it prints, and
 // stopped with SIGTERM. The admin helpers talk real HTTP and wait on a signal with a bound.
 class PemsSimProcess final
@@ -92,4 +93,4 @@ private:
     quint16 m_port = 0;
 };
 
-} // namespace pfa::test
+} // namespace pfa::app

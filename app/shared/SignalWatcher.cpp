@@ -1,13 +1,13 @@
-#include "SignalWatcher.h"
+#include "shared/SignalWatcher.h"
 
-#include "SimLog.h"
+#include <QDebug>
 
 #include <csignal>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-namespace pfa::sim {
+namespace pfa::app {
 
 namespace {
 
@@ -27,7 +27,7 @@ SignalWatcher::SignalWatcher(std::initializer_list<int> signalNumbers, QObject* 
     , m_signalNumbers(signalNumbers)
 {
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, g_fds) != 0) {
-        qCWarning(lcSim) << "cannot watch signals: socketpair failed";
+        qWarning() << "cannot watch signals: socketpair failed";
         return;
     }
     ::fcntl(g_fds[0], F_SETFL, O_NONBLOCK);
@@ -59,4 +59,4 @@ SignalWatcher::~SignalWatcher()
     }
 }
 
-} // namespace pfa::sim
+} // namespace pfa::app

@@ -7,10 +7,10 @@
 #include <memory>
 #include <vector>
 
-namespace pfa::sim {
+namespace pfa::app {
 
 // Turns SIGINT/SIGTERM into a Qt signal on the event loop (the self-pipe trick), so shutdown
-// runs as ordinary code: write the snapshot, then quit.
+// runs as ordinary code (pems-sim writes its snapshot, the worker drains) before quitting.
 class SignalWatcher final : public QObject
 {
     Q_OBJECT
@@ -29,4 +29,4 @@ private:
     std::vector<int> m_signalNumbers;
 };
 
-} // namespace pfa::sim
+} // namespace pfa::app
