@@ -1,0 +1,850 @@
+#include "sync/WriteWorker.h"
+
+#include "db/Database.h"
+#include "db/EventPublisher.h"
+#include "db/JobRepository.h"
+#include "db/MirrorRepository.h"
+#include "db/WritePauseRepository.h"
+#include "pems/JsonDialect.h"
+#include "pems/PemsClient.h"
+#include "sync/BatchPlanner.h"
+#include "sync/EventBus.h"
+#include "sync/SyncLog.h"
+
+#include <QNetworkAccessManager>
+#include <QStringList>
+#include <QUuid>
+
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+
+namespace pfa::sync {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// QNetworkAccessManager opens six connections per host; more requests in flight need more
+// managers.
+constexpr int ConnectionsPerManager = 6;
+// A slot the rate limiter gave that is missed by more than this is asked for again: sending late
+// could bunch requests into one second.
+constexpr auto LateSlotTolerance = 20ms;
+
+QString joinedReasons(const SendGroup& group)
+{
+    QStringList reasons;
+    for (const auto& item : group.items) {
+        if (!item.changeReason.isEmpty() && !reasons.contains(item.changeReason))
+            reasons << item.changeReason;
+    }
+    return reasons.join(u"; "_s).left(2000);
+}
+
+std::chrono::milliseconds ceilMs(std::chrono::microseconds value)
+{
+    return std::chrono::ceil<std::chrono::milliseconds>(value);
+}
+
+} // namespace
+
+WriteWorker::WriteWorker(db::Database& database, WorkerConfig config,
+                         std::shared_ptr<SyncMetrics> metrics)
+    : m_database(database)
+    , m_config(std::move(config))
+    , m_metrics(std::move(metrics))
+    , m_rateLimiter(m_config.rateLimit)
+    , m_retryPolicy(m_config.retryDelay, 0, m_config.retryJitter)
+    , m_cronTimer(this)
+    , m_dueTimer(this)
+    , m_holdTimer(this)
+    , m_troubleTimer(this)
+    , m_stopTimer(this)
+{
+    for (QTimer* timer : {&m_cronTimer, &m_dueTimer, &m_holdTimer, &m_troubleTimer, &m_stopTimer})
+        timer->setSingleShot(true);
+    m_holdTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_cronTimer, &QTimer::timeout, this, &WriteWorker::onCronTick);
+    connect(&m_dueTimer, &QTimer::timeout, this, &WriteWorker::schedulePump);
+    connect(&m_holdTimer, &QTimer::timeout, this, [this] {
+        sendReady();
+        schedulePump();
+    });
+    connect(&m_troubleTimer, &QTimer::timeout, this, [this] {
+        scheduleFlush();
+        schedulePump();
+    });
+    connect(&m_stopTimer, &QTimer::timeout, this, &WriteWorker::abandonInFlight);
+}
+
+WriteWorker::~WriteWorker() = default;
+
+void WriteWorker::start()
+{
+    if (m_state != State::Stopped)
+        return;
+    auto connection = m_database.connection();
+    if (!connection) {
+        abortStart(connection.error());
+        return;
+    }
+    m_batches = std::make_unique<db::WriteBatchRepository>(*connection, m_config.workerId);
+    if (auto reclaimed = m_batches->reclaimExpiredLeases(); !reclaimed) {
+        abortStart(reclaimed.error());
+        return;
+    } else if (*reclaimed > 0) {
+        qCInfo(lcSync) << "took back" << *reclaimed << "items whose worker had stopped";
+    }
+
+    m_events = new EventBus(m_database, this);
+    connect(m_events, &EventBus::eventReceived, this, &WriteWorker::onEvent);
+    if (auto listening = m_events->start(); !listening) {
+        abortStart(listening.error());
+        return;
+    }
+
+    const int managers =
+        std::max(1, (m_config.maxInFlight + ConnectionsPerManager - 1) / ConnectionsPerManager);
+    for (int i = 0; i < managers; ++i) {
+        auto* network = new QNetworkAccessManager(this);
+        m_clients.push_back(new pems::PemsClient(network, m_config.pems,
+                                                 std::make_unique<pems::JsonDialect>(), this));
+    }
+
+    m_state = State::Running;
+    m_metrics->beat();
+    armCronTimer();
+    publishWorkerState(u"running"_s);
+    qCInfo(lcSync).nospace() << "write worker " << m_config.workerId
+                             << " running: " << m_config.maxInFlight << " requests in flight, "
+                             << (m_config.rateLimit > 0
+                                     ? QString::number(m_config.rateLimit) + u" requests/s"_s
+                                     : u"no rate limit"_s)
+                             << ", schedule " << m_config.schedule.toString();
+    Q_EMIT started();
+    schedulePump();
+}
+
+void WriteWorker::abortStart(const Error& error)
+{
+    delete m_events;
+    m_events = nullptr;
+    m_batches.reset();
+    m_database.releaseThreadConnection();
+    Q_EMIT startFailed(error.message);
+}
+
+void WriteWorker::wake()
+{
+    schedulePump();
+}
+
+void WriteWorker::adoptJob(qint64 organizationId, qint64 jobId)
+{
+    m_cycleJobs[organizationId] = jobId;
+    schedulePump();
+}
+
+void WriteWorker::onEvent(const model::SyncEvent& event)
+{
+    using model::EventType;
+    switch (event.type) {
+    case EventType::SyncQueued:
+    case EventType::RollbackQueued:
+    case EventType::ConflictResolved:
+        schedulePump();
+        break;
+    case EventType::WorkerState:
+        if (event.status == u"resumed"_s) {
+            m_pausedOrganizations.erase(event.organizationId);
+            if (event.organizationId == 0)
+                m_pausedOrganizations.clear();
+            schedulePump();
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+void WriteWorker::schedulePump()
+{
+    if (m_pumpScheduled || m_state != State::Running)
+        return;
+    m_pumpScheduled = true;
+    QTimer::singleShot(0, this, &WriteWorker::pump);
+}
+
+void WriteWorker::pump()
+{
+    m_pumpScheduled = false;
+    if (m_state != State::Running)
+        return;
+    m_metrics->beat();
+    if (holding())
+        return; // the hold timer pumps again
+    const int window = m_config.rateLimit > 0
+                           ? std::clamp(2 * m_config.rateLimit, 1, m_config.batchSize)
+                           : m_config.batchSize;
+    const int outstanding = int(m_groups.size()) + m_refreshing;
+    if (outstanding > window / 2)
+        return; // outcomes of the requests in flight pump again
+    const int limit = window - outstanding;
+    auto claimed = m_batches->claim(limit, m_config.lease);
+    if (!claimed) {
+        databaseTrouble(claimed.error());
+        return;
+    }
+    if (claimed->empty()) {
+        if (m_groups.empty() && m_refreshing == 0)
+            armDueTimer();
+        return;
+    }
+    std::set<std::pair<qint64, QString>> records;
+    for (const auto& item : *claimed) {
+        records.emplace(item.organizationId, item.pfaId);
+        m_pausedOrganizations.erase(item.organizationId); // the claim skips paused ones
+    }
+    const bool mayHaveMore = int(records.size()) >= limit;
+    process(std::move(*claimed));
+    if (mayHaveMore)
+        schedulePump();
+}
+
+void WriteWorker::process(std::vector<db::ClaimedItem> claimed)
+{
+    std::vector<qint64> claimedIds;
+    for (const auto& item : claimed)
+        claimedIds.push_back(item.queueId);
+    auto plan = BatchPlanner::plan(std::move(claimed), [this](const db::ClaimedItem& item) {
+        return m_batches->changesSince(item);
+    });
+    if (!plan) {
+        (void)m_batches->release(claimedIds);
+        databaseTrouble(plan.error());
+        return;
+    }
+
+    // Every item that is decided about goes queued → syncing first (the state machine's path to
+    // synced, conflict and failed alike); released and retired items stay as they are.
+    std::vector<db::WriteBatchRepository::Start> starts;
+    for (const auto& group : plan->groups) {
+        for (const auto& item : group.items)
+            starts.push_back({.item = &item,
+                              .jobId = item.jobId ? std::nullopt : cycleJob(item.organizationId),
+                              .sendVersion = group.version,
+                              .coalescedInto = &item == &group.head()
+                                                   ? std::nullopt
+                                                   : std::optional(group.head().queueId)});
+    }
+    for (const auto& conflict : plan->conflicts)
+        starts.push_back(
+            {.item = &conflict.item,
+             .jobId = conflict.item.jobId ? std::nullopt : cycleJob(conflict.item.organizationId)});
+    for (const auto& failure : plan->failures)
+        starts.push_back(
+            {.item = &failure.item,
+             .jobId = failure.item.jobId ? std::nullopt : cycleJob(failure.item.organizationId)});
+    auto startedIds = m_batches->start(starts);
+    if (!startedIds) {
+        (void)m_batches->release(claimedIds);
+        databaseTrouble(startedIds.error());
+        return;
+    }
+    const std::set<qint64> started(startedIds->begin(), startedIds->end());
+    auto wasStarted = [&](const db::ClaimedItem& item) {
+        return started.contains(item.modificationId);
+    };
+
+    std::vector<qint64> retire = plan->retire;
+    std::vector<db::SettledItem> settled;
+    for (const auto& failure : plan->failures) {
+        if (!wasStarted(failure.item)) {
+            retire.push_back(failure.item.queueId);
+            continue;
+        }
+        m_metrics->itemsFailed.fetch_add(1, std::memory_order_relaxed);
+        m_metrics->countError(failure.failureClass);
+        settled.push_back({.queueId = failure.item.queueId,
+                           .modificationId = failure.item.modificationId,
+                           .requeue = false,
+                           .error = failure.error,
+                           .failureClass = failure.failureClass,
+                           .modificationStatus = model::SyncStatus::Failed});
+    }
+    if (auto done = m_batches->settle(settled); !done)
+        databaseTrouble(done.error());
+    for (const auto& conflict : plan->conflicts) {
+        if (!wasStarted(conflict.item)) {
+            retire.push_back(conflict.item.queueId);
+            continue;
+        }
+        if (auto raised = m_batches->raiseConflict(conflict.item, conflict.record, std::nullopt);
+            !raised) {
+            databaseTrouble(raised.error());
+        } else {
+            m_metrics->conflicts.fetch_add(1, std::memory_order_relaxed);
+            m_metrics->countError(model::FailureClass::Conflict);
+        }
+    }
+    for (const auto& rebase : plan->rebases) {
+        if (auto rebased = m_batches->rebase(rebase.item, rebase.record, rebase.identical);
+            !rebased)
+            databaseTrouble(rebased.error());
+        else
+            m_metrics->autoRebased.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (auto released = m_batches->release(plan->release); !released)
+        databaseTrouble(released.error());
+
+    // A group whose modification was discarded between claim and start does not go out; the
+    // items of it that did start return to the queue without spending an attempt.
+    std::vector<SendGroup> sendable;
+    for (auto& group : plan->groups) {
+        const bool complete = std::ranges::all_of(group.items, wasStarted);
+        if (complete) {
+            sendable.push_back(std::move(group));
+            continue;
+        }
+        for (const auto& item : group.items) {
+            if (!wasStarted(item))
+                retire.push_back(item.queueId);
+            else
+                m_settled.push_back({.queueId = item.queueId,
+                                     .modificationId = item.modificationId,
+                                     .requeue = true,
+                                     .error = u"an earlier change of the record was withdrawn"_s,
+                                     .modificationStatus = model::SyncStatus::Queued});
+        }
+        scheduleFlush();
+    }
+    if (auto retired =
+            m_batches->retire(retire, u"the modification left the queue before it was sent"_s);
+        !retired)
+        databaseTrouble(retired.error());
+    dispatch(std::move(sendable));
+}
+
+void WriteWorker::dispatch(std::vector<SendGroup> groups)
+{
+    if (groups.empty())
+        return;
+    std::vector<std::chrono::microseconds> delays(groups.size(), 0us);
+    if (!m_rateLimiter.unlimited()) {
+        auto reserved = m_rateLimiter.reserve(m_batches->database(), int(groups.size()));
+        if (!reserved) {
+            // Without a slot nothing may go out: back to the queue, no attempt spent.
+            for (const auto& group : groups)
+                settleGroup(group,
+                            {.requeue = true,
+                             .delay = 1s,
+                             .error = u"waiting for the rate limiter"_s,
+                             .modificationStatus = model::SyncStatus::Queued},
+                            std::nullopt);
+            databaseTrouble(reserved.error());
+            return;
+        }
+        delays = std::move(*reserved);
+    }
+    const auto now = Clock::now();
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+        const quint64 id = m_nextGroupId++;
+        SendGroup& group = m_groups.emplace(id, std::move(groups[i])).first->second;
+        group.id = id;
+        group.slot = now + delays[i];
+        if (delays[i] <= 0us) {
+            m_ready.push_back(id);
+        } else {
+            QTimer::singleShot(ceilMs(delays[i]), Qt::PreciseTimer, this, [this, id] {
+                if (m_groups.contains(id) && m_state == State::Running) {
+                    m_ready.push_back(id);
+                    sendReady();
+                }
+            });
+        }
+    }
+    sendReady();
+}
+
+bool WriteWorker::holding() const
+{
+    return Clock::now() < m_holdUntil;
+}
+
+void WriteWorker::sendReady()
+{
+    while (!m_ready.empty() && int(m_inFlight.size()) < m_config.maxInFlight &&
+           m_state == State::Running && !holding()) {
+        const quint64 id = m_ready.front();
+        m_ready.pop_front();
+        auto found = m_groups.find(id);
+        if (found == m_groups.end())
+            continue;
+        SendGroup& group = found->second;
+        if (m_pausedOrganizations.contains(group.head().organizationId)) {
+            settleGroup(group,
+                        {.requeue = true,
+                         .error = u"the organization's write sync is paused"_s,
+                         .modificationStatus = model::SyncStatus::Queued},
+                        std::nullopt);
+            m_groups.erase(found);
+            continue;
+        }
+        if (!m_rateLimiter.unlimited() && Clock::now() > group.slot + LateSlotTolerance) {
+            // Late (a hold, or a full pipeline): a new slot keeps the spacing.
+            auto slot = m_rateLimiter.reserve(m_batches->database(), 1);
+            if (slot && slot->front() > 0us) {
+                group.slot = Clock::now() + slot->front();
+                QTimer::singleShot(ceilMs(slot->front()), Qt::PreciseTimer, this, [this, id] {
+                    if (m_groups.contains(id) && m_state == State::Running) {
+                        m_ready.push_back(id);
+                        sendReady();
+                    }
+                });
+                continue;
+            }
+        }
+        send(id);
+    }
+    if (holding() && !m_holdTimer.isActive()) {
+        const auto wait = std::chrono::ceil<std::chrono::milliseconds>(m_holdUntil - Clock::now());
+        m_holdTimer.start(std::max(wait, 1ms));
+    }
+}
+
+pems::PemsClient* WriteWorker::leastBusyClient() const
+{
+    return *std::ranges::min_element(m_clients, {}, &pems::PemsClient::inFlightCount);
+}
+
+void WriteWorker::send(quint64 id)
+{
+    SendGroup& group = m_groups.at(id);
+    group.startedAt = QDateTime::currentDateTimeUtc();
+    m_inFlight.insert(id);
+    m_metrics->inFlight.store(int(m_inFlight.size()), std::memory_order_relaxed);
+    m_metrics->requestsSent.fetch_add(1, std::memory_order_relaxed);
+    const db::ClaimedItem& head = group.head();
+    const QUuid key = QUuid::fromString(head.idempotencyKey);
+    auto done = [this, id](pems::WriteOutcome outcome, pems::ExchangeInfo exchange) {
+        onWritten(id, std::move(outcome), exchange);
+    };
+    pems::PemsClient* client = leastBusyClient();
+    if (head.operation == model::Operation::Delete) {
+        client->remove({.pfaId = head.pfaId,
+                        .organizationCode = head.organizationCode,
+                        .version = group.version,
+                        .modifiedBy = head.author,
+                        .changeReason = head.changeReason},
+                       key, this, std::move(done));
+    } else {
+        client->update({.pfaId = head.pfaId,
+                        .organizationCode = head.organizationCode,
+                        .changes = group.merged,
+                        .version = group.version,
+                        .modifiedBy = group.items.back().author,
+                        .changeReason = joinedReasons(group)},
+                       key, this, std::move(done));
+    }
+}
+
+void WriteWorker::onWritten(quint64 id, pems::WriteOutcome outcome, pems::ExchangeInfo exchange)
+{
+    m_inFlight.erase(id);
+    m_metrics->inFlight.store(int(m_inFlight.size()), std::memory_order_relaxed);
+    m_metrics->requestDuration.observe(exchange.duration);
+    auto found = m_groups.find(id);
+    if (found == m_groups.end())
+        return;
+    SendGroup group = std::move(found->second);
+    m_groups.erase(found);
+    if (outcome)
+        succeeded(group, *outcome, exchange);
+    else
+        failed(std::move(group), outcome.error(), exchange);
+    scheduleFlush();
+    sendReady();
+}
+
+void WriteWorker::succeeded(const SendGroup& group, const pems::WriteSuccess& success,
+                            const pems::ExchangeInfo& exchange)
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const int size = int(group.items.size());
+    for (int i = 0; i < size; ++i) {
+        const db::ClaimedItem& item = group.items[std::size_t(i)];
+        m_completed.push_back({.queueId = item.queueId,
+                               .modificationId = item.modificationId,
+                               .lead = i == 0,
+                               .groupSize = size,
+                               .newVersion = success.newVersion,
+                               .pemsUpdatedAt = success.updatedAt,
+                               .mergedDelta = i == 0 ? group.merged : model::FieldMap{},
+                               .deleted = success.deleted,
+                               .replayed = success.replayed,
+                               .rollback = group.head().rollbackOfVersion.has_value(),
+                               .author = group.items.back().author,
+                               .attempt = item.attemptsSoFar + 1,
+                               .startedAt = group.startedAt,
+                               .duration = exchange.duration,
+                               .httpStatus = exchange.httpStatus});
+        m_metrics->commitToSynced.observe(std::chrono::milliseconds(item.queuedAt.msecsTo(now)));
+    }
+    m_metrics->itemsSynced.fetch_add(quint64(size), std::memory_order_relaxed);
+    m_metrics->itemsCoalesced.fetch_add(quint64(size - 1), std::memory_order_relaxed);
+    if (success.replayed)
+        m_metrics->replayed.fetch_add(1, std::memory_order_relaxed);
+}
+
+void WriteWorker::failed(SendGroup group, const pems::PemsFailure& failure,
+                         const pems::ExchangeInfo& exchange)
+{
+    const model::FailureClass failureClass = pems::failureClass(failure);
+    m_metrics->countError(failureClass);
+    const db::SettledItem::Attempt attempt{.number = group.head().attemptsSoFar + 1,
+                                           .startedAt = group.startedAt,
+                                           .duration = exchange.duration,
+                                           .httpStatus = exchange.httpStatus,
+                                           .outcome = pems::kindName(failure)};
+    const QString description = pems::describe(failure);
+    db::SettledItem pattern{.error = description, .failureClass = failureClass};
+
+    if (std::holds_alternative<pems::VersionConflict>(failure)) {
+        refreshAfterConflict(std::move(group), attempt);
+        return;
+    }
+    if (const auto* limited = std::get_if<pems::RateLimited>(&failure)) {
+        // PEMS asked us to slow down: everyone waits, and nobody spends an attempt on it.
+        m_metrics->rateLimitWaits.fetch_add(1, std::memory_order_relaxed);
+        holdSending(limited->retryAfter);
+        pattern.requeue = true;
+        pattern.delay = limited->retryAfter;
+        pattern.modificationStatus = model::SyncStatus::Queued;
+        settleGroup(group, pattern, attempt);
+        return;
+    }
+    if (std::holds_alternative<pems::Unauthorized>(failure)) {
+        pauseOrganization(group.head().organizationId, description);
+    }
+    if (const auto* transient = std::get_if<pems::Transient>(&failure)) {
+        const int retries = group.head().retryCount;
+        if (retries < group.head().maxRetries) {
+            m_metrics->retries.fetch_add(1, std::memory_order_relaxed);
+            pattern.requeue = true;
+            pattern.spendRetry = true;
+            pattern.delay = m_retryPolicy.delayBefore(retries + 1, transient->retryAfter);
+            pattern.modificationStatus = model::SyncStatus::Queued;
+            settleGroup(group, pattern, attempt);
+            return;
+        }
+        pattern.error = u"gave up after %1 attempts: %2"_s.arg(attempt.number).arg(description);
+    }
+    // Permanent, needs confirmation, credentials refused, or retries used up: the dead letter.
+    m_metrics->itemsFailed.fetch_add(group.items.size(), std::memory_order_relaxed);
+    pattern.requeue = false;
+    pattern.modificationStatus = model::SyncStatus::Failed;
+    settleGroup(group, pattern, attempt);
+}
+
+void WriteWorker::refreshAfterConflict(SendGroup group, db::SettledItem::Attempt attempt)
+{
+    // The GET counts against the rate limit like any request.
+    std::chrono::microseconds wait = 0us;
+    if (!m_rateLimiter.unlimited()) {
+        if (auto slot = m_rateLimiter.reserve(m_batches->database(), 1))
+            wait = slot->front();
+    }
+    ++m_refreshing;
+    auto shared = std::make_shared<SendGroup>(std::move(group));
+    QTimer::singleShot(ceilMs(wait), Qt::PreciseTimer, this, [this, shared, attempt] {
+        const db::ClaimedItem& head = shared->head();
+        leastBusyClient()->get(
+            {.pfaId = head.pfaId, .organizationCode = head.organizationCode}, this,
+            [this, shared, attempt](pems::RecordOutcome record, pems::ExchangeInfo) {
+                --m_refreshing;
+                const SendGroup& sent = *shared;
+                const db::ClaimedItem& lead = sent.head();
+                // A 409 is PEMS' final answer for this key: whatever happens next uses a new one.
+                db::SettledItem pattern{.newIdempotencyKey = true,
+                                        .failureClass = model::FailureClass::Conflict};
+                if (!record) {
+                    const bool gone = pems::isNotFound(record.error());
+                    pattern.error = gone ? u"the record no longer exists in PEMS"_s
+                                         : u"PEMS reported a version conflict and re-reading "
+                                           "the record failed: "_s +
+                                               pems::describe(record.error());
+                    pattern.requeue = !gone && lead.retryCount < lead.maxRetries;
+                    pattern.spendRetry = pattern.requeue;
+                    pattern.delay = m_retryPolicy.delayBefore(lead.retryCount + 1);
+                    pattern.failureClass =
+                        gone ? model::FailureClass::Validation : model::FailureClass::Transient;
+                    pattern.modificationStatus =
+                        pattern.requeue ? model::SyncStatus::Queued : model::SyncStatus::Failed;
+                } else if (record->deleted) {
+                    pattern.error = u"the record was deleted in PEMS"_s;
+                    pattern.failureClass = model::FailureClass::Validation;
+                    pattern.modificationStatus = model::SyncStatus::Failed;
+                } else {
+                    auto stored = db::MirrorRepository(m_batches->database())
+                                      .store({.organizationId = lead.organizationId,
+                                              .pfaId = lead.pfaId,
+                                              .version = record->version,
+                                              .data = record->data,
+                                              .pemsUpdatedAt = record->updatedAt,
+                                              .source = model::HistorySource::Pull,
+                                              .actor = m_config.workerId});
+                    if (!stored) {
+                        databaseTrouble(stored.error());
+                        pattern.error =
+                            u"could not store PEMS' version: "_s + stored.error().message;
+                    } else if (record->version <= sent.version) {
+                        pattern.error = u"PEMS reported a version conflict but still holds "
+                                        "version %1"_s.arg(record->version);
+                    } else {
+                        pattern.error = u"PEMS is at version %1: checking the change against "
+                                        "it"_s.arg(record->version);
+                    }
+                    // Back to the queue at once without spending an attempt: the next claim
+                    // rebases it or raises the conflict. A conflict PEMS cannot explain spends
+                    // one, so it cannot loop.
+                    const bool explained = stored && record->version > sent.version;
+                    pattern.requeue = explained || lead.retryCount < lead.maxRetries;
+                    pattern.spendRetry = !explained;
+                    pattern.delay =
+                        explained ? 0ms : m_retryPolicy.delayBefore(lead.retryCount + 1);
+                    pattern.modificationStatus =
+                        pattern.requeue ? model::SyncStatus::Queued : model::SyncStatus::Failed;
+                }
+                if (!pattern.requeue)
+                    m_metrics->itemsFailed.fetch_add(sent.items.size(), std::memory_order_relaxed);
+                settleGroup(sent, pattern, attempt);
+                scheduleFlush();
+            });
+    });
+}
+
+void WriteWorker::settleGroup(const SendGroup& group, db::SettledItem pattern,
+                              std::optional<db::SettledItem::Attempt> attempt)
+{
+    for (const auto& item : group.items) {
+        db::SettledItem settled = pattern;
+        settled.queueId = item.queueId;
+        settled.modificationId = item.modificationId;
+        if (attempt) {
+            settled.attempt = *attempt;
+            settled.attempt->number = item.attemptsSoFar + 1;
+        }
+        m_settled.push_back(std::move(settled));
+    }
+    scheduleFlush();
+}
+
+void WriteWorker::holdSending(std::chrono::milliseconds wait)
+{
+    const auto until = Clock::now() + wait;
+    if (until > m_holdUntil)
+        m_holdUntil = until;
+    m_holdTimer.start(std::max(wait, 1ms));
+}
+
+void WriteWorker::pauseOrganization(qint64 organizationId, const QString& reason)
+{
+    if (m_pausedOrganizations.contains(organizationId))
+        return;
+    m_pausedOrganizations.insert(organizationId);
+    qCCritical(lcSync).nospace() << "PEMS refused the credentials of organization "
+                                 << organizationId << ": its write sync is paused (" << reason
+                                 << ")";
+    auto paused =
+        db::WritePauseRepository(m_batches->database())
+            .pauseOrganization(organizationId, u"PEMS refused the credentials: "_s + reason,
+                               m_config.workerId);
+    if (!paused)
+        databaseTrouble(paused.error());
+    publishWorkerState(u"paused"_s, organizationId);
+}
+
+void WriteWorker::scheduleFlush()
+{
+    if (m_flushScheduled)
+        return;
+    m_flushScheduled = true;
+    QTimer::singleShot(0, this, &WriteWorker::flush);
+}
+
+void WriteWorker::flush()
+{
+    m_flushScheduled = false;
+    if (!m_completed.empty()) {
+        auto done = m_batches->complete(m_completed);
+        if (!done) {
+            databaseTrouble(done.error());
+            return;
+        }
+        m_completed.clear();
+    }
+    if (!m_settled.empty()) {
+        auto done = m_batches->settle(m_settled);
+        if (!done) {
+            databaseTrouble(done.error());
+            return;
+        }
+        m_settled.clear();
+    }
+    if (m_state == State::Stopping) {
+        if (m_inFlight.empty() && m_refreshing == 0)
+            finishStop();
+        return;
+    }
+    schedulePump();
+}
+
+void WriteWorker::onCronTick()
+{
+    if (m_state != State::Running)
+        return;
+    if (auto reclaimed = m_batches->reclaimExpiredLeases(); !reclaimed)
+        databaseTrouble(reclaimed.error());
+    else if (*reclaimed > 0)
+        qCInfo(lcSync) << "took back" << *reclaimed << "items whose worker had stopped";
+    (void)m_batches->finishSettledJobs();
+    m_cycleJobs.clear(); // the next cycle groups its items into new jobs
+    if (Clock::now() - m_lastPrune > 1h) {
+        m_lastPrune = Clock::now();
+        if (auto pruned = m_batches->pruneCompleted(m_config.retention); pruned && *pruned > 0)
+            qCInfo(lcSync) << "pruned" << *pruned << "completed queue items";
+    }
+    armCronTimer();
+    schedulePump();
+}
+
+void WriteWorker::armCronTimer()
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const QDateTime next = m_config.schedule.nextAfter(now);
+    const qint64 ms = next.isValid() ? std::max<qint64>(1, now.msecsTo(next)) : 60'000;
+    m_cronTimer.start(std::chrono::milliseconds(ms));
+}
+
+void WriteWorker::armDueTimer()
+{
+    auto due = m_batches->nextDue();
+    if (!due) {
+        databaseTrouble(due.error());
+        return;
+    }
+    if (!*due)
+        return; // nothing waits: NOTIFY or the schedule wakes us
+    // Due already but not claimable right now (another worker holds it): look again shortly.
+    const auto wait = std::clamp(**due, 50ms, std::chrono::milliseconds(60'000));
+    m_dueTimer.start(wait);
+}
+
+void WriteWorker::databaseTrouble(const Error& error)
+{
+    qCWarning(lcSync).noquote() << "database:" << error.message;
+    if (!m_troubleTimer.isActive())
+        m_troubleTimer.start(1s);
+}
+
+void WriteWorker::publishWorkerState(const QString& status, qint64 organizationId)
+{
+    if (!m_batches)
+        return;
+    auto published =
+        db::EventPublisher::publish(m_batches->database(), {.type = model::EventType::WorkerState,
+                                                            .organizationId = organizationId,
+                                                            .status = status,
+                                                            .at = QDateTime::currentDateTimeUtc()});
+    if (!published)
+        qCWarning(lcSync).noquote()
+            << "cannot announce the worker state:" << published.error().message;
+}
+
+std::optional<qint64> WriteWorker::cycleJob(qint64 organizationId)
+{
+    if (const auto found = m_cycleJobs.find(organizationId); found != m_cycleJobs.end())
+        return found->second;
+    auto job =
+        db::JobRepository(m_batches->database())
+            .create(organizationId, model::JobTrigger::Schedule, std::nullopt, m_config.workerId);
+    if (!job) {
+        qCWarning(lcSync).noquote() << "cannot open a sync job:" << job.error().message;
+        return std::nullopt;
+    }
+    m_cycleJobs[organizationId] = job->id;
+    return job->id;
+}
+
+void WriteWorker::stop()
+{
+    if (m_state == State::Stopped) {
+        Q_EMIT stopped();
+        return;
+    }
+    if (m_state == State::Stopping)
+        return;
+    m_state = State::Stopping;
+    m_cronTimer.stop();
+    m_dueTimer.stop();
+    m_holdTimer.stop();
+    // Planned but not sent: back to the queue as they were.
+    for (auto it = m_groups.begin(); it != m_groups.end();) {
+        if (m_inFlight.contains(it->first)) {
+            ++it;
+            continue;
+        }
+        settleGroup(it->second,
+                    {.requeue = true,
+                     .error = u"the worker stopped before sending it"_s,
+                     .modificationStatus = model::SyncStatus::Queued},
+                    std::nullopt);
+        it = m_groups.erase(it);
+    }
+    m_ready.clear();
+    qCInfo(lcSync) << "stopping: waiting for" << m_inFlight.size() << "requests in flight";
+    m_stopTimer.start(m_config.stopTimeout);
+    flush();
+}
+
+void WriteWorker::abandonInFlight()
+{
+    qCWarning(lcSync) << "stop timeout: abandoning" << m_inFlight.size()
+                      << "requests; their items return to the queue with the same key";
+    for (const quint64 id : m_inFlight) {
+        settleGroup(m_groups.at(id),
+                    {.requeue = true,
+                     .error = u"the worker stopped while waiting for PEMS' answer"_s,
+                     .modificationStatus = model::SyncStatus::Queued},
+                    std::nullopt);
+        m_groups.erase(id);
+    }
+    m_inFlight.clear();
+    for (auto* client : m_clients)
+        delete client; // aborts their requests; no callback runs any more
+    m_clients.clear();
+    m_refreshing = 0;
+    flush();
+}
+
+void WriteWorker::finishStop()
+{
+    m_stopTimer.stop();
+    if (auto released = m_batches->releaseHeld(); released && *released > 0)
+        qCInfo(lcSync) << "released" << *released << "leases";
+    publishWorkerState(u"stopped"_s);
+    for (auto* client : m_clients)
+        delete client;
+    m_clients.clear();
+    for (auto* network : findChildren<QNetworkAccessManager*>(Qt::FindDirectChildrenOnly))
+        delete network;
+    delete m_events;
+    m_events = nullptr;
+    m_batches.reset();
+    m_database.releaseThreadConnection();
+    m_state = State::Stopped;
+    qCInfo(lcSync) << "write worker" << m_config.workerId << "stopped";
+    Q_EMIT stopped();
+}
+
+} // namespace pfa::sync

@@ -1,0 +1,134 @@
+#pragma once
+
+#include "db/WriteBatchRepository.h"
+#include "model/SyncEvent.h"
+#include "pems/ExchangeInfo.h"
+#include "pems/PemsOutcome.h"
+#include "sync/RateLimiter.h"
+#include "sync/RetryPolicy.h"
+#include "sync/SendGroup.h"
+#include "sync/SyncMetrics.h"
+#include "sync/WorkerConfig.h"
+
+#include <QObject>
+#include <QTimer>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+
+namespace pfa::db {
+class Database;
+}
+namespace pfa::pems {
+class PemsClient;
+}
+
+namespace pfa::sync {
+
+class EventBus;
+
+// The write path of DESIGN "Sync semantics": claims queued modifications, decides about them
+// (BatchPlanner), sends them to PEMS under the shared rate limit with up to maxInFlight requests
+// at once, and records every outcome in batches. Lives in its own thread (WriteSyncEngine owns
+// it) with its own database connections; every slot runs in that thread.
+//
+// The loop is event driven: a claim happens when the pipeline runs low, after a NOTIFY of new
+// work, after a batch of outcomes was recorded (a record's next item may now go), when a retry
+// falls due, on the cron schedule, and on demand. Claiming and sending overlap: the next batch is
+// claimed while the previous one's requests are still in flight.
+class WriteWorker final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(WriteWorker)
+
+public:
+    WriteWorker(db::Database& database, WorkerConfig config, std::shared_ptr<SyncMetrics> metrics);
+    ~WriteWorker() override;
+
+public Q_SLOTS:
+    void start();
+    // Graceful: no new claims, unsent items back to the queue, in-flight requests may finish
+    // within stopTimeout (then they are abandoned and requeued: their key makes a resend safe).
+    void stop();
+    void wake();
+    // Items of `organizationId` claimed from now on until the next scheduled cycle belong to it.
+    void adoptJob(qint64 organizationId, qint64 jobId);
+
+Q_SIGNALS:
+    void started();
+    void startFailed(const QString& message);
+    void stopped();
+
+private:
+    enum class State
+    {
+        Stopped,
+        Running,
+        Stopping
+    };
+
+    void abortStart(const Error& error);
+    void onEvent(const model::SyncEvent& event);
+    void schedulePump();
+    void pump();
+    void process(std::vector<db::ClaimedItem> claimed);
+    void dispatch(std::vector<SendGroup> groups);
+    void sendReady();
+    void send(quint64 id);
+    void onWritten(quint64 id, pems::WriteOutcome outcome, pems::ExchangeInfo exchange);
+    void succeeded(const SendGroup& group, const pems::WriteSuccess& success,
+                   const pems::ExchangeInfo& exchange);
+    void failed(SendGroup group, const pems::PemsFailure& failure,
+                const pems::ExchangeInfo& exchange);
+    void refreshAfterConflict(SendGroup group, db::SettledItem::Attempt attempt);
+    void settleGroup(const SendGroup& group, db::SettledItem pattern,
+                     std::optional<db::SettledItem::Attempt> attempt);
+    void holdSending(std::chrono::milliseconds wait);
+    void pauseOrganization(qint64 organizationId, const QString& reason);
+    void scheduleFlush();
+    void flush();
+    void onCronTick();
+    void armCronTimer();
+    void armDueTimer();
+    void databaseTrouble(const Error& error);
+    void publishWorkerState(const QString& status, qint64 organizationId = 0);
+    void abandonInFlight();
+    void finishStop();
+    [[nodiscard]] std::optional<qint64> cycleJob(qint64 organizationId);
+    [[nodiscard]] pems::PemsClient* leastBusyClient() const;
+    [[nodiscard]] bool holding() const;
+
+    db::Database& m_database;
+    const WorkerConfig m_config;
+    std::shared_ptr<SyncMetrics> m_metrics;
+    RateLimiter m_rateLimiter;
+    RetryPolicy m_retryPolicy;
+    std::unique_ptr<db::WriteBatchRepository> m_batches;
+    std::vector<pems::PemsClient*> m_clients; // children of this
+    EventBus* m_events = nullptr;             // child of this
+
+    State m_state = State::Stopped;
+    quint64 m_nextGroupId = 1;
+    std::map<quint64, SendGroup> m_groups; // planned, waiting for their slot, or in flight
+    std::deque<quint64> m_ready;           // slot reached, waiting for a free request
+    std::set<quint64> m_inFlight;
+    int m_refreshing = 0; // 409s whose GET of PEMS' version is in flight
+    std::vector<db::CompletedItem> m_completed;
+    std::vector<db::SettledItem> m_settled;
+    std::map<qint64, qint64> m_cycleJobs; // organization → the sync job of this cycle
+    std::set<qint64> m_pausedOrganizations;
+    std::chrono::steady_clock::time_point m_holdUntil{};
+    std::chrono::steady_clock::time_point m_lastPrune{};
+
+    bool m_pumpScheduled = false;
+    bool m_flushScheduled = false;
+    QTimer m_cronTimer;
+    QTimer m_dueTimer;
+    QTimer m_holdTimer;
+    QTimer m_troubleTimer;
+    QTimer m_stopTimer;
+};
+
+} // namespace pfa::sync
