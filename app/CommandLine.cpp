@@ -19,15 +19,20 @@ const QCommandLineOption ConfigOption(u"config"_s, u"Read settings from this INI
                                       u"FILE"_s);
 const QCommandLineOption
     DemoOption(u"demo"_s,
-               u"Start a private PostgreSQL, migrate it, seed sample data and print a summary."_s);
+               u"Run the whole write path on sample data: a private PostgreSQL, pems-sim, about a"
+               " thousand changes synced by the worker, and a summary."_s);
 const QCommandLineOption
     DataDirOption(u"data-dir"_s,
                   u"With --demo: keep the demo cluster in DIR (re-used on the next run)"
                   " instead of a temporary directory."_s,
                   u"DIR"_s);
 const QCommandLineOption
-    RecordsOption(u"records"_s, u"With --demo: sample records per organization (default 120)."_s,
+    RecordsOption(u"records"_s, u"With --demo: sample records per organization (default 300)."_s,
                   u"N"_s);
+const QCommandLineOption WorkerIdOption(u"worker-id"_s,
+                                        u"With worker: the name this worker's leases carry"
+                                        " (default host:pid)."_s,
+                                        u"ID"_s);
 const QCommandLineOption HelpOption({u"h"_s, u"help"_s}, u"Show this help."_s);
 const QCommandLineOption VersionOption({u"v"_s, u"version"_s}, u"Show the version."_s);
 
@@ -37,12 +42,14 @@ void describe(QCommandLineParser& parser)
         u"pfa-sync keeps PFA Vanguard and PEMS in step, in both directions.\n\n"
         "Commands:\n"
         "  migrate        Apply the database migrations this version carries (DATABASE_URL).\n"
-        "  config show    Print the effective settings, where each comes from, secrets masked.\n\n"
+        "  config show    Print the effective settings, where each comes from, secrets masked.\n"
+        "  worker         Run the write worker headless until SIGTERM/SIGINT (DATABASE_URL,\n"
+        "                 PEMS_WRITE_API_URL, PEMS_WRITE_API_KEY).\n\n"
         "Settings come from --set flags, then the environment, then the --config file, then\n"
         "defaults (see `pfa-sync config show`)."_s);
     parser.addOptions({SetOption, ConfigOption, DemoOption, DataDirOption, RecordsOption,
-                       HelpOption, VersionOption});
-    parser.addPositionalArgument(u"command"_s, u"migrate | config show"_s, u"[command]"_s);
+                       WorkerIdOption, HelpOption, VersionOption});
+    parser.addPositionalArgument(u"command"_s, u"migrate | config show | worker"_s, u"[command]"_s);
 }
 
 } // namespace
@@ -95,6 +102,8 @@ Expected<Invocation> parseCommandLine(const QStringList& arguments)
         invocation.command = Command::Migrate;
     else if (positional == QStringList{u"config"_s, u"show"_s})
         invocation.command = Command::ConfigShow;
+    else if (positional == QStringList{u"worker"_s})
+        invocation.command = Command::Worker;
     else if (!positional.isEmpty())
         return fail(ErrorCode::InvalidInput,
                     u"unknown command \"%1\" (try --help)"_s.arg(positional.join(u' ')));
@@ -104,6 +113,9 @@ Expected<Invocation> parseCommandLine(const QStringList& arguments)
     if ((parser.isSet(DataDirOption) || parser.isSet(RecordsOption)) &&
         invocation.command != Command::Demo)
         return fail(ErrorCode::InvalidInput, u"--data-dir and --records only apply to --demo"_s);
+    invocation.workerId = parser.value(WorkerIdOption);
+    if (parser.isSet(WorkerIdOption) && invocation.command != Command::Worker)
+        return fail(ErrorCode::InvalidInput, u"--worker-id only applies to worker"_s);
     return invocation;
 }
 

@@ -13,7 +13,8 @@ enum class Command
     Version,
     Demo,
     Migrate,
-    ConfigShow
+    ConfigShow,
+    Worker
 };
 
 // What the user asked for, parsed before any application object exists so that main() can pick
@@ -24,7 +25,8 @@ struct Invocation
     QStringList settingAssignments;   // repeated --set NAME=VALUE
     QString configFile;               // --config
     QString dataDir;                  // --data-dir (demo)
-    int recordsPerOrganization = 120; // --records (demo)
+    int recordsPerOrganization = 300; // --records (demo)
+    QString workerId;                 // --worker-id (worker)
 };
 
 [[nodiscard]] Expected<Invocation> parseCommandLine(const QStringList& arguments);

@@ -2,6 +2,7 @@
 #include "Commands.h"
 #include "Console.h"
 #include "DemoCommand.h"
+#include "WorkerCommand.h"
 
 #include <QCoreApplication>
 
@@ -32,6 +33,8 @@ int main(int argc, char* argv[])
         return pfa::app::runConfigShow(*invocation);
     case pfa::app::Command::Migrate:
         return pfa::app::runMigrate(*invocation);
+    case pfa::app::Command::Worker:
+        return pfa::app::runWorker(*invocation);
     case pfa::app::Command::Demo:
         return pfa::app::DemoCommand(*invocation).run();
     }

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "CommandLine.h"
+#include "config/Settings.h"
+#include "model/Error.h"
+#include "sync/WorkerConfig.h"
+
+namespace pfa::app {
+
+// The worker's configuration from the settings: PEMS URL and key (which must be set), schedule,
+// batch, retries, rate limit, concurrency, retention.
+[[nodiscard]] Expected<sync::WorkerConfig> workerConfigFrom(const config::Settings& settings,
+                                                            const QString& workerId);
+// "host:pid": unique among the workers sharing a database.
+[[nodiscard]] QString defaultWorkerId();
+
+// `pfa-sync worker`: migrates, then runs the write worker headless until SIGTERM/SIGINT, which
+// stop it gracefully. Exit code 0 after a clean stop, 1 on a run-time failure, 2 on bad settings.
+int runWorker(const Invocation& invocation);
+
+} // namespace pfa::app
