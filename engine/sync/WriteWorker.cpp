@@ -29,7 +29,7 @@ using Clock = std::chrono::steady_clock;
 constexpr int ConnectionsPerManager = 6;
 // A slot the rate limiter gave that is missed by more than this is asked for again: sending late
 // could bunch requests into one second.
-constexpr auto LateSlotTolerance = 20ms;
+constexpr auto LateSlotTolerance = 5ms; // below RateLimiter::Tolerance
 
 QString joinedReasons(const SendGroup& group)
 {
@@ -89,6 +89,15 @@ void WriteWorker::start()
         return;
     }
     m_batches = std::make_unique<db::WriteBatchRepository>(*connection, m_config.workerId);
+    // A worker restarted under the same id (after a crash or a kill) takes its own leases back at
+    // once instead of waiting for them to expire; the items keep their keys, so a request the
+    // dead process had sent is answered from PEMS' idempotency store.
+    if (auto own = m_batches->releaseHeld(); !own) {
+        abortStart(own.error());
+        return;
+    } else if (*own > 0) {
+        qCInfo(lcSync) << "took back" << *own << "items this worker held before it stopped";
+    }
     if (auto reclaimed = m_batches->reclaimExpiredLeases(); !reclaimed) {
         abortStart(reclaimed.error());
         return;
