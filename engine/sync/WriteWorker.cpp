@@ -60,8 +60,10 @@ WriteWorker::WriteWorker(db::Database& database, WorkerConfig config,
     , m_holdTimer(this)
     , m_troubleTimer(this)
     , m_stopTimer(this)
+    , m_jobTimer(this)
 {
-    for (QTimer* timer : {&m_cronTimer, &m_dueTimer, &m_holdTimer, &m_troubleTimer, &m_stopTimer})
+    for (QTimer* timer :
+         {&m_cronTimer, &m_dueTimer, &m_holdTimer, &m_troubleTimer, &m_stopTimer, &m_jobTimer})
         timer->setSingleShot(true);
     m_holdTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_cronTimer, &QTimer::timeout, this, &WriteWorker::onCronTick);
@@ -75,6 +77,12 @@ WriteWorker::WriteWorker(db::Database& database, WorkerConfig config,
         schedulePump();
     });
     connect(&m_stopTimer, &QTimer::timeout, this, &WriteWorker::abandonInFlight);
+    connect(&m_jobTimer, &QTimer::timeout, this, [this] {
+        if (!m_batches)
+            return;
+        if (auto finished = m_batches->finishSettledJobs(); !finished)
+            databaseTrouble(finished.error());
+    });
 }
 
 WriteWorker::~WriteWorker() = default;
@@ -700,6 +708,10 @@ void WriteWorker::flush()
         }
         m_settled.clear();
     }
+    // A job is finished once its items are settled; checking a second after a batch keeps that
+    // prompt without an extra statement per batch.
+    if (!m_jobTimer.isActive())
+        m_jobTimer.start(1s);
     if (m_state == State::Stopping) {
         if (m_inFlight.empty() && m_refreshing == 0)
             finishStop();
@@ -716,7 +728,8 @@ void WriteWorker::onCronTick()
         databaseTrouble(reclaimed.error());
     else if (*reclaimed > 0)
         qCInfo(lcSync) << "took back" << *reclaimed << "items whose worker had stopped";
-    (void)m_batches->finishSettledJobs();
+    if (auto finished = m_batches->finishSettledJobs(); !finished)
+        databaseTrouble(finished.error());
     m_cycleJobs.clear(); // the next cycle groups its items into new jobs
     if (Clock::now() - m_lastPrune > 1h) {
         m_lastPrune = Clock::now();
@@ -839,6 +852,9 @@ void WriteWorker::abandonInFlight()
 void WriteWorker::finishStop()
 {
     m_stopTimer.stop();
+    m_jobTimer.stop();
+    if (auto finished = m_batches->finishSettledJobs(); !finished)
+        databaseTrouble(finished.error());
     if (auto released = m_batches->releaseHeld(); released && *released > 0)
         qCInfo(lcSync) << "released" << *released << "leases";
     publishWorkerState(u"stopped"_s);

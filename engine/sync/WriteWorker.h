@@ -129,6 +129,7 @@ private:
     QTimer m_holdTimer;
     QTimer m_troubleTimer;
     QTimer m_stopTimer;
+    QTimer m_jobTimer;
 };
 
 } // namespace pfa::sync
