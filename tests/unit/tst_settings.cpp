@@ -306,7 +306,7 @@ void tst_Settings::invalidValue_data()
                                     u"and 3600000"_s;
     QTest::newRow("rate limit fraction")
         << u"PEMS_API_RATE_LIMIT"_s << u"environment"_s << u"1.5"_s
-        << u"\"1.5\" is not a whole number of requests per second between 1 and 1000"_s;
+        << u"\"1.5\" is not a whole number of requests per second between 0 and 1000"_s;
     QTest::newRow("timeout") << u"PEMS_REQUEST_TIMEOUT"_s << u"file"_s << u"999"_s
                              << u"\"999\" is not a whole number of milliseconds between 1000 and "
                                 u"600000"_s;
