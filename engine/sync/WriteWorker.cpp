@@ -574,6 +574,11 @@ void WriteWorker::refreshAfterConflict(SendGroup group, db::SettledItem::Attempt
     ++m_refreshing;
     auto shared = std::make_shared<SendGroup>(std::move(group));
     QTimer::singleShot(ceilMs(wait), Qt::PreciseTimer, this, [this, shared, attempt] {
+        if (m_clients.empty()) {
+            // Stopped meanwhile: finishStop() released the items' leases.
+            --m_refreshing;
+            return;
+        }
         const db::ClaimedItem& head = shared->head();
         leastBusyClient()->get(
             {.pfaId = head.pfaId, .organizationCode = head.organizationCode}, this,
