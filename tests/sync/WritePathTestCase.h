@@ -51,6 +51,15 @@ protected:
     SyncFixture& world() { return *m_world; }
     sync::WriteSyncEngine& engine() { return *m_engine; }
 
+    // A valid change of a seeded record: its forecastEnd `days` later.
+    model::FieldMap laterForecastEnd(int number, int days,
+                                     const QString& code = QStringLiteral("RIO"))
+    {
+        const auto end =
+            std::get<QDateTime>(m_world->record(code, number).at(model::PfaField::ForecastEnd));
+        return {{model::PfaField::ForecastEnd, end.addDays(days)}};
+    }
+
     // The record as pems-sim holds it now (data and version).
     nlohmann::json pemsRecord(int number, const QString& code = QStringLiteral("RIO"))
     {

@@ -17,13 +17,6 @@ class TstWriteFailures : public WritePathTestCase
     Q_OBJECT
 
 private:
-    model::FieldMap laterForecastEnd(int number, int days)
-    {
-        const auto end =
-            std::get<QDateTime>(world().record(u"RIO"_s, number).at(PfaField::ForecastEnd));
-        return {{PfaField::ForecastEnd, end.addDays(days)}};
-    }
-
     // Attempt start times (ms since epoch) of the only queue item, in order.
     std::vector<qint64> attemptStarts()
     {

@@ -19,13 +19,6 @@ class TstWritePath : public WritePathTestCase
     Q_OBJECT
 
 private:
-    model::FieldMap laterForecastEnd(int number, int days)
-    {
-        const auto end =
-            std::get<QDateTime>(world().record(u"RIO"_s, number).at(PfaField::ForecastEnd));
-        return {{PfaField::ForecastEnd, end.addDays(days)}};
-    }
-
     qint64 pemsVersion(int number) { return pemsRecord(number).value("version", qint64(0)); }
 
     std::string pemsField(int number, const char* field)
