@@ -1,9 +1,14 @@
 #include "BenchDatabase.h"
 
+#include "BenchLog.h"
+#include "ProcessCpu.h"
 #include "db/Database.h"
 #include "db/LocalPostgres.h"
 #include "db/MigrationRunner.h"
 #include "db/Sql.h"
+
+#include <QDir>
+#include <QFile>
 
 using namespace Qt::StringLiterals;
 
@@ -40,6 +45,20 @@ Expected<std::unique_ptr<BenchDatabase>> BenchDatabase::start()
     if (auto created = createDatabase(*bench->m_cluster); !created)
         return std::unexpected(created.error());
 
+    if (const QString logDir = qEnvironmentVariable("BENCH_PG_LOG_DIR"); !logDir.isEmpty()) {
+        static int clusters = 0;
+        bench->m_keptLog = QDir(logDir).filePath(u"postgres-%1.log"_s.arg(++clusters));
+        db::Database admin(bench->url(), u"pfa-sync-bench admin"_s);
+        auto connection = admin.connection();
+        if (!connection)
+            return std::unexpected(connection.error());
+        if (auto logged =
+                db::runStatement(*connection, u"log every statement",
+                                 u"ALTER DATABASE pfa_bench SET log_min_duration_statement = 0"_s);
+            !logged)
+            return std::unexpected(logged.error());
+    }
+
     bench->m_database = std::make_unique<db::Database>(bench->url(), u"pfa-sync-bench"_s);
     auto connection = bench->m_database->connection();
     if (!connection)
@@ -59,6 +78,12 @@ BenchDatabase::~BenchDatabase()
     if (m_database)
         m_database->releaseThreadConnection();
     m_database.reset();
+    if (m_cluster && !m_keptLog.isEmpty()) {
+        (void)m_cluster->stop();
+        QFile::remove(m_keptLog);
+        if (!QFile::copy(m_cluster->logFile(), m_keptLog))
+            progress(u"pfa-sync-bench"_s, u"cannot keep the server log as %1"_s.arg(m_keptLog));
+    }
     m_cluster.reset(); // stops it (fast shutdown)
 }
 
@@ -75,6 +100,25 @@ Expected<QString> BenchDatabase::clockNow() const
         return std::unexpected(query.error());
     query->next();
     return query->value(0).toString();
+}
+
+Expected<double> BenchDatabase::sessionCpuSeconds(const QString& applicationName) const
+{
+    auto sessions =
+        db::runQuery(m_connection, u"find the sessions",
+                     u"SELECT pid FROM pg_stat_activity"
+                     " WHERE datname = current_database() AND application_name = :app"_s,
+                     {{"app"_L1, applicationName}});
+    if (!sessions)
+        return std::unexpected(sessions.error());
+    double seconds = 0;
+    while (sessions->next()) {
+        auto used = processCpuSeconds(sessions->value(0).toLongLong());
+        if (!used)
+            return std::unexpected(used.error());
+        seconds += *used;
+    }
+    return seconds;
 }
 
 } // namespace pfa::bench

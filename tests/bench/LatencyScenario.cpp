@@ -149,16 +149,14 @@ Expected<ReportLine> LatencyScenario::measure()
         observed.push_back(double(heardAtNs.at(id) - lastCommitNs) / 1e6);
     }
 
-    auto peak = worker.peakRssMb();
-    if (!peak)
-        return std::unexpected(peak.error());
+    RunFigures figures;
+    if (auto sampled = figures.sampleWorker((*world)->database(), worker); !sampled)
+        return std::unexpected(sampled.error());
     if (auto stopped = worker.stop(WorkerStopTimeoutMs); !stopped)
         return std::unexpected(stopped.error());
     bus.stop();
-    auto figures = RunFigures::collect((*world)->database(), sim, *t0);
-    if (!figures)
-        return std::unexpected(figures.error());
-    figures->peakRssMb = *peak;
+    if (auto collected = figures.collect((*world)->database(), sim, *t0); !collected)
+        return std::unexpected(collected.error());
 
     auto latencies = db::runQuery((*world)->database().connection(), u"read the latencies",
                                   u"SELECT CAST(EXTRACT(EPOCH FROM m.synced_at - q.created_at)"
@@ -175,7 +173,7 @@ Expected<ReportLine> LatencyScenario::measure()
     const Percentiles client = Percentiles::of(observed);
 
     ReportLine line = {{"scenario", Name.toStdString()}, {"quick", m_quick}};
-    figures->writeTo(line, m_items);
+    figures.writeTo(line, m_items);
     line["p50_ms"] = rounded(database.p50, 1);
     line["p95_ms"] = rounded(database.p95, 1);
     line["p99_ms"] = rounded(database.p99, 1);
@@ -187,8 +185,8 @@ Expected<ReportLine> LatencyScenario::measure()
     TargetCheck targets;
     targets.atMost("p50_ms", database.p50, 50, /*strict=*/true);
     targets.atMost("p99_ms", database.p99, 250, /*strict=*/true);
-    targets.atMost("duplicates", double(figures->duplicates), 0);
-    targets.atMost("peak_rss_mb", *peak, 150, /*strict=*/true);
+    targets.atMost("duplicates", double(figures.duplicates), 0);
+    targets.atMost("peak_rss_mb", *figures.peakRssMb, 150, /*strict=*/true);
     targets.writeTo(line);
     return line;
 }

@@ -1,6 +1,8 @@
 #include "RunFigures.h"
 
 #include "BenchDatabase.h"
+#include "ProcessCpu.h"
+#include "WorkerProcess.h"
 #include "db/Sql.h"
 #include "shared/PemsSimProcess.h"
 
@@ -16,8 +18,8 @@ double rounded(double value, int decimals)
     return std::round(value * scale) / scale;
 }
 
-Expected<RunFigures> RunFigures::collect(const BenchDatabase& database, app::PemsSimProcess& sim,
-                                         const QString& t0)
+Expected<void> RunFigures::collect(const BenchDatabase& database, app::PemsSimProcess& sim,
+                                   const QString& t0)
 {
     auto query =
         db::runQuery(database.connection(), u"count the outcomes",
@@ -31,26 +33,25 @@ Expected<RunFigures> RunFigures::collect(const BenchDatabase& database, app::Pem
     if (!query)
         return std::unexpected(query.error());
     query->next();
-    RunFigures figures;
-    figures.synced = query->value(0).toLongLong();
-    figures.failed = query->value(1).toLongLong();
-    figures.conflicts = query->value(2).toLongLong();
-    figures.wallSeconds = query->value(3).toDouble();
+    synced = query->value(0).toLongLong();
+    failed = query->value(1).toLongLong();
+    conflicts = query->value(2).toLongLong();
+    wallSeconds = query->value(3).toDouble();
 
     auto stats = sim.stats();
     if (!stats)
         return std::unexpected(stats.error());
-    figures.busiestWindow = stats->value("maxRequestsInAnySecond", 0);
-    figures.duplicates = stats->value("duplicateApplications", qint64(0));
-    const nlohmann::json requests = stats->value("requests", nlohmann::json::object());
-    for (const auto& [key, count] : requests.items()) {
+    busiestWindow = stats->value("maxRequestsInAnySecond", 0);
+    duplicates = stats->value("duplicateApplications", qint64(0));
+    const nlohmann::json answered = stats->value("requests", nlohmann::json::object());
+    for (const auto& [key, count] : answered.items()) {
         const QString route = QString::fromStdString(key);
         if (route.startsWith(u"PUT "_s))
-            figures.requests += count.get<qint64>();
+            requests += count.get<qint64>();
         if (route.endsWith(u" 429"_s))
-            figures.http429 += count.get<qint64>();
+            http429 += count.get<qint64>();
     }
-    return figures;
+    return {};
 }
 
 double RunFigures::itemsPerSecond(qint64 items) const
@@ -72,6 +73,28 @@ void RunFigures::writeTo(ReportLine& line, qint64 items) const
     line["failed"] = failed;
     line["conflicts"] = conflicts;
     line["lost"] = items - synced;
+    auto optional = [](const std::optional<double>& value, int decimals) {
+        return value ? ReportLine(rounded(*value, decimals)) : ReportLine();
+    };
+    line["worker_cpu_s"] = optional(workerCpuSeconds, 2);
+    line["db_cpu_s"] = optional(databaseCpuSeconds, 2);
+}
+
+Expected<void> RunFigures::sampleWorker(const BenchDatabase& database, const WorkerProcess& worker)
+{
+    auto peak = worker.peakRssMb();
+    if (!peak)
+        return std::unexpected(peak.error());
+    auto cpu = processCpuSeconds(worker.pid());
+    if (!cpu)
+        return std::unexpected(cpu.error());
+    auto sessions = database.sessionCpuSeconds(QString::fromLatin1(WorkerProcess::ApplicationName));
+    if (!sessions)
+        return std::unexpected(sessions.error());
+    peakRssMb = *peak;
+    workerCpuSeconds = *cpu;
+    databaseCpuSeconds = *sessions;
+    return {};
 }
 
 } // namespace pfa::bench

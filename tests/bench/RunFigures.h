@@ -14,6 +14,7 @@ class PemsSimProcess;
 namespace pfa::bench {
 
 class BenchDatabase;
+class WorkerProcess;
 
 // What a run left behind, from the database (outcomes and the synced_at clock) and from
 // pems-sim's statistics (what actually reached PEMS), in the fields every JSON line carries.
@@ -27,13 +28,20 @@ struct RunFigures
     qint64 duplicates = 0;  // pems-sim: applications of an Idempotency-Key beyond its first
     qint64 requests = 0;    // pems-sim: PUTs answered, whatever the status
     qint64 http429 = 0;     // pems-sim: answers refused by its rate limit
-    std::optional<double> peakRssMb; // the worker's VmHWM
+    std::optional<double> peakRssMb;          // the worker's VmHWM
+    std::optional<double> workerCpuSeconds;   // the worker process, all threads
+    std::optional<double> databaseCpuSeconds; // the server processes of the worker's sessions
 
-    // `t0` is BenchDatabase::clockNow() text.
-    [[nodiscard]] static Expected<RunFigures> collect(const BenchDatabase& database,
-                                                      app::PemsSimProcess& sim, const QString& t0);
+    // Reads the worker's peak memory and CPU time, and its sessions' CPU time: call it while the
+    // worker still runs.
+    [[nodiscard]] Expected<void> sampleWorker(const BenchDatabase& database,
+                                              const WorkerProcess& worker);
+
+    // The outcomes and PEMS' statistics, after the run; `t0` is BenchDatabase::clockNow() text.
+    [[nodiscard]] Expected<void> collect(const BenchDatabase& database, app::PemsSimProcess& sim,
+                                         const QString& t0);
     // items, wall_s, items_per_s, busiest_window, duplicates, peak_rss_mb, requests, http_429,
-    // synced, failed, conflicts, lost (items that did not reach synced).
+    // synced, failed, conflicts, lost (items that did not reach synced), worker_cpu_s, db_cpu_s.
     void writeTo(ReportLine& line, qint64 items) const;
     [[nodiscard]] double itemsPerSecond(qint64 items) const;
 };

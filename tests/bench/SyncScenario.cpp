@@ -101,18 +101,16 @@ Expected<ReportLine> SyncScenario::measure()
     if (auto settled = waitUntilSettled(**world, worker, *committed, timeout); !settled)
         return std::unexpected(settled.error());
 
-    auto peak = worker.peakRssMb();
-    if (!peak)
-        return std::unexpected(peak.error());
+    RunFigures figures;
+    if (auto sampled = figures.sampleWorker((*world)->database(), worker); !sampled)
+        return std::unexpected(sampled.error());
     if (auto stopped = worker.stop(WorkerStopTimeoutMs); !stopped)
         return std::unexpected(stopped.error());
-    auto figures = RunFigures::collect((*world)->database(), sim, *t0);
-    if (!figures)
-        return std::unexpected(figures.error());
-    figures->peakRssMb = *peak;
+    if (auto collected = figures.collect((*world)->database(), sim, *t0); !collected)
+        return std::unexpected(collected.error());
 
     ReportLine line = {{"scenario", m_spec.name}, {"quick", m_quick}};
-    figures->writeTo(line, *committed);
+    figures.writeTo(line, *committed);
     line["records"] = m_spec.records;
     line["rate_limit"] = m_spec.rateLimit;
     line["concurrency"] = settings.concurrency;
@@ -121,13 +119,13 @@ Expected<ReportLine> SyncScenario::measure()
         line["put_latency_ms"] = m_spec.putLatencyMs;
 
     TargetCheck targets;
-    const double itemsPerSecond = figures->itemsPerSecond(*committed);
+    const double itemsPerSecond = figures.itemsPerSecond(*committed);
     if (m_spec.slackSeconds) {
         // One request per record (its changes coalesce), spaced by the limit.
         const double wallLimit =
             double(requestsNeeded) / double(m_spec.rateLimit) + *m_spec.slackSeconds;
-        targets.atMost("wall_s", figures->wallSeconds, wallLimit);
-        targets.atMost("busiest_window", figures->busiestWindow, m_spec.rateLimit);
+        targets.atMost("wall_s", figures.wallSeconds, wallLimit);
+        targets.atMost("busiest_window", figures.busiestWindow, m_spec.rateLimit);
     }
     if (m_spec.minItemsPerSecond)
         targets.atLeast("items_per_s", itemsPerSecond, *m_spec.minItemsPerSecond);
@@ -139,8 +137,8 @@ Expected<ReportLine> SyncScenario::measure()
         targets.atLeast("ratio", ratio, *m_spec.minCeilingRatio);
     }
     // A change applied twice is wrong at any speed.
-    targets.atMost("duplicates", double(figures->duplicates), 0);
-    targets.atMost("peak_rss_mb", *peak, RssLimitMb, /*strict=*/true);
+    targets.atMost("duplicates", double(figures.duplicates), 0);
+    targets.atMost("peak_rss_mb", *figures.peakRssMb, RssLimitMb, /*strict=*/true);
     targets.writeTo(line);
     return line;
 }

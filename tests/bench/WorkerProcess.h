@@ -23,10 +23,13 @@ struct WorkerSettings
 
 // `pfa-sync worker` as a child process, configured through its environment exactly as an
 // installation would be, so the benchmark measures the shipped binary and can read its peak
-// memory. Its log goes to our standard error; its standard output carries the "running" line.
+// memory and CPU time. Its log goes to our standard error; its standard output carries the
+// "running" line. Its database sessions are named ApplicationName.
 class WorkerProcess final
 {
 public:
+    static constexpr auto ApplicationName = "pfa-sync worker"; // WorkerCommand's
+
     WorkerProcess();
     ~WorkerProcess(); // SIGKILL if it still runs: stop() is the graceful way
     WorkerProcess(const WorkerProcess&) = delete;
@@ -38,6 +41,7 @@ public:
     // Starts it and waits (bounded) for "pfa-sync worker ID running".
     [[nodiscard]] Expected<void> start(const WorkerSettings& settings, int timeoutMs);
     [[nodiscard]] bool isRunning() const;
+    [[nodiscard]] qint64 pid() const { return m_process->processId(); }
     // Its peak resident set so far (VmHWM of /proc/PID/status), in MiB.
     [[nodiscard]] Expected<double> peakRssMb() const;
     // SIGTERM and a bounded wait; an error unless it exits with code 0.
