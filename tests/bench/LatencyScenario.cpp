@@ -31,8 +31,6 @@ const QString Name = u"latency"_s;
 constexpr int RateLimit = 10;
 constexpr auto CommitSpacing = 150ms;
 constexpr auto EventTimeout = 30s;
-constexpr int WorkerStartTimeoutMs = 60'000;
-constexpr int WorkerStopTimeoutMs = 30'000;
 
 // Runs the event loop until `done` holds (checked on every event the bus delivers), the worker
 // exits or `timeout` passes; whether `done` holds.
@@ -116,7 +114,7 @@ Expected<ReportLine> LatencyScenario::measure()
                                       QString::fromLatin1(app::PemsSimProcess::defaultApiKey()),
                                   .rateLimit = RateLimit};
     WorkerProcess worker;
-    if (auto started = worker.start(settings, WorkerStartTimeoutMs); !started)
+    if (auto started = worker.start(settings, WorkerProcess::StartTimeoutMs); !started)
         return std::unexpected(started.error());
     progress(Name, u"worker running; committing %1 modifications one at a time"_s.arg(m_items));
     auto t0 = (*world)->database().clockNow();
@@ -152,7 +150,7 @@ Expected<ReportLine> LatencyScenario::measure()
     RunFigures figures;
     if (auto sampled = figures.sampleWorker((*world)->database(), worker); !sampled)
         return std::unexpected(sampled.error());
-    if (auto stopped = worker.stop(WorkerStopTimeoutMs); !stopped)
+    if (auto stopped = worker.stop(WorkerProcess::StopTimeoutMs); !stopped)
         return std::unexpected(stopped.error());
     bus.stop();
     if (auto collected = figures.collect((*world)->database(), sim, *t0); !collected)
@@ -186,7 +184,7 @@ Expected<ReportLine> LatencyScenario::measure()
     targets.atMost("p50_ms", database.p50, 50, /*strict=*/true);
     targets.atMost("p99_ms", database.p99, 250, /*strict=*/true);
     targets.atMost("duplicates", double(figures.duplicates), 0);
-    targets.atMost("peak_rss_mb", *figures.peakRssMb, 150, /*strict=*/true);
+    targets.atMost("peak_rss_mb", *figures.peakRssMb, PeakRssLimitMb, /*strict=*/true);
     targets.writeTo(line);
     return line;
 }

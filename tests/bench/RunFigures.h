@@ -16,6 +16,9 @@ namespace pfa::bench {
 class BenchDatabase;
 class WorkerProcess;
 
+// The worker's peak resident set must stay below this in every scenario.
+inline constexpr double PeakRssLimitMb = 150;
+
 // What a run left behind, from the database (outcomes and the synced_at clock) and from
 // pems-sim's statistics (what actually reached PEMS), in the fields every JSON line carries.
 struct RunFigures

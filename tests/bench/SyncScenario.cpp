@@ -19,10 +19,7 @@ namespace pfa::bench {
 
 namespace {
 
-constexpr int WorkerStartTimeoutMs = 60'000;
-constexpr int WorkerStopTimeoutMs = 30'000;
 constexpr auto PollInterval = 50ms;
-constexpr double RssLimitMb = 150;
 
 // The environment of the benchmark may change what the worker runs with, for experiments.
 int environmentInt(const char* name, int fallback)
@@ -85,7 +82,7 @@ Expected<ReportLine> SyncScenario::measure()
                                   .concurrency = environmentInt("WRITE_SYNC_CONCURRENCY", 32),
                                   .batchSize = environmentInt("WRITE_SYNC_BATCH_SIZE", 100)};
     WorkerProcess worker;
-    if (auto started = worker.start(settings, WorkerStartTimeoutMs); !started)
+    if (auto started = worker.start(settings, WorkerProcess::StartTimeoutMs); !started)
         return std::unexpected(started.error());
     auto t0 = (*world)->database().clockNow();
     if (!t0)
@@ -104,7 +101,7 @@ Expected<ReportLine> SyncScenario::measure()
     RunFigures figures;
     if (auto sampled = figures.sampleWorker((*world)->database(), worker); !sampled)
         return std::unexpected(sampled.error());
-    if (auto stopped = worker.stop(WorkerStopTimeoutMs); !stopped)
+    if (auto stopped = worker.stop(WorkerProcess::StopTimeoutMs); !stopped)
         return std::unexpected(stopped.error());
     if (auto collected = figures.collect((*world)->database(), sim, *t0); !collected)
         return std::unexpected(collected.error());
@@ -138,7 +135,7 @@ Expected<ReportLine> SyncScenario::measure()
     }
     // A change applied twice is wrong at any speed.
     targets.atMost("duplicates", double(figures.duplicates), 0);
-    targets.atMost("peak_rss_mb", *figures.peakRssMb, RssLimitMb, /*strict=*/true);
+    targets.atMost("peak_rss_mb", *figures.peakRssMb, PeakRssLimitMb, /*strict=*/true);
     targets.writeTo(line);
     return line;
 }

@@ -29,6 +29,9 @@ class WorkerProcess final
 {
 public:
     static constexpr auto ApplicationName = "pfa-sync worker"; // WorkerCommand's
+    // Generous: a sanitizer build on a loaded machine starts and stops much slower.
+    static constexpr int StartTimeoutMs = 60'000;
+    static constexpr int StopTimeoutMs = 30'000;
 
     WorkerProcess();
     ~WorkerProcess(); // SIGKILL if it still runs: stop() is the graceful way
