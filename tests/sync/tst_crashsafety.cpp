@@ -84,6 +84,8 @@ class TstCrashSafety : public QObject
 
 private Q_SLOTS:
     void killedWorkersLoseNothingAndApplyNothingTwice();
+    void lostDatabaseSessionsAreReopened();
+    void aWorkerCutOffFromItsDatabaseStillStops();
 
 private:
     FieldMap laterEnd(int number, int days) const
@@ -95,6 +97,34 @@ private:
     static FieldMap describe(const QString& text) { return {{PfaField::Description, text}}; }
 
     std::vector<Scenario> plan();
+    // A world with `changes` one-change modifications committed, for the database-loss tests.
+    bool setUpQueue(int changes);
+    // Ends the worker's PostgreSQL sessions, as a server restart or a failover would.
+    qint64 terminateWorkerSessions()
+    {
+        return count(u"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                     " WHERE application_name = 'pfa-sync worker'"_s);
+    }
+    // The role a worker logs in as when the test must be able to lock it out (a cluster-wide
+    // role: ALTER DATABASE cannot refuse connections to the database one is connected to).
+    static constexpr QLatin1StringView CutOffRole{"pfa_cut_off_worker"};
+    bool allowWorkerLogin(bool allow)
+    {
+        auto done =
+            db::runStatement(m_world->db().connection(), u"switch the worker's login",
+                             allow ? u"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles"
+                                     " WHERE rolname = 'pfa_cut_off_worker') THEN"
+                                     " CREATE ROLE pfa_cut_off_worker LOGIN SUPERUSER; END IF;"
+                                     " ALTER ROLE pfa_cut_off_worker LOGIN; END $$"_s
+                                   : u"ALTER ROLE pfa_cut_off_worker NOLOGIN"_s);
+        if (!done)
+            qWarning().noquote() << done.error().message;
+        return done.has_value();
+    }
+    qint64 synced()
+    {
+        return count(u"SELECT count(*) FROM pfa_modification WHERE sync_status = 'synced'"_s);
+    }
     // -1 when the query fails, so a polling predicate never mistakes an error for progress.
     qint64 count(const QString& sql, std::initializer_list<db::SqlParam> params = {})
     {
@@ -503,6 +533,93 @@ void TstCrashSafety::verifyAttempts()
         }
     }
     qInfo("attempts: %d completed items needed more than one", retried);
+}
+
+bool TstCrashSafety::setUpQueue(int changes)
+{
+    auto world = SyncFixture::create({.recordsPerOrganization = changes});
+    if (!world) {
+        qWarning().noquote() << world.error().message;
+        return false;
+    }
+    m_world = std::move(*world);
+    std::vector<std::pair<int, FieldMap>> queue;
+    for (int i = 0; i < changes; ++i)
+        queue.emplace_back(10001 + i, laterEnd(10001 + i, 1 + i % 30));
+    return m_world->commitMany(Org, queue).has_value();
+}
+
+// A server restart or failover ends the worker's sessions while it is sending: it must open new
+// ones and carry on, not fail every statement until someone restarts it.
+void TstCrashSafety::lostDatabaseSessionsAreReopened()
+{
+    constexpr int Changes = 150;
+    QVERIFY(setUpQueue(Changes));
+    WorkerProcess worker(QStringLiteral(PFA_SYNC_BINARY), WorkerId,
+                         WorkerProcess::environment(*m_world, {.rateLimit = 50}));
+    PFA_VERIFY_OK(worker.start());
+    QVERIFY(QTest::qWaitFor([&] { return synced() >= 10; }, 20000));
+    QVERIFY(terminateWorkerSessions() >= 1);
+    const qint64 before = synced();
+
+    const bool done = QTest::qWaitFor([&] { return synced() == Changes; }, 30000);
+    if (!done)
+        qWarning().noquote() << "the worker said:\n"
+                             << QString::fromUtf8(worker.output().right(3000));
+    QVERIFY2(done, qPrintable(
+                       u"%1 synced before the sessions ended, %2 now"_s.arg(before).arg(synced())));
+    auto stopped = worker.stop();
+    PFA_VERIFY_OK(stopped);
+    QCOMPARE(*stopped, 0);
+    auto stats = m_world->sim().stats();
+    PFA_VERIFY_OK(stats);
+    QCOMPARE((*stats)["duplicateApplications"].get<int>(), 0);
+    QCOMPARE((*stats)["writesApplied"].get<int>(), Changes);
+    m_world.reset();
+}
+
+// SIGTERM must stop a worker that cannot reach its database: after the stop timeout it leaves
+// without recording the last outcomes, and a restart under its id records them (PEMS replays).
+void TstCrashSafety::aWorkerCutOffFromItsDatabaseStillStops()
+{
+    constexpr int Changes = 100;
+    QVERIFY(setUpQueue(Changes));
+    QVERIFY(allowWorkerLogin(true));
+    QProcessEnvironment environment = WorkerProcess::environment(*m_world, {.rateLimit = 20});
+    QString url = m_world->db().url();
+    QVERIFY(url.startsWith(u"postgresql://pfa@"_s));
+    url.replace(u"postgresql://pfa@"_s, u"postgresql://"_s + CutOffRole + u'@');
+    environment.insert(u"DATABASE_URL"_s, url);
+    WorkerProcess worker(QStringLiteral(PFA_SYNC_BINARY), WorkerId, environment);
+    PFA_VERIFY_OK(worker.start());
+    QVERIFY(QTest::qWaitFor([&] { return synced() >= 5; }, 20000));
+    QVERIFY(allowWorkerLogin(false));
+    QVERIFY(terminateWorkerSessions() >= 1);
+
+    // The stop timeout is 10 s; everything after it must be quick.
+    QElapsedTimer stopping;
+    stopping.start();
+    auto stopped = worker.stop(20000);
+    QVERIFY(allowWorkerLogin(true));
+    PFA_VERIFY_OK(stopped);
+    QCOMPARE(*stopped, 0);
+    qInfo("stopped %lld ms after SIGTERM without its database", stopping.elapsed());
+    QVERIFY(worker.output().contains("stop timeout: stopping without recording"));
+
+    PFA_VERIFY_OK(worker.start());
+    const bool done = QTest::qWaitFor([&] { return synced() == Changes; }, 30000);
+    if (!done)
+        qWarning().noquote() << "the worker said:\n"
+                             << QString::fromUtf8(worker.output().right(3000));
+    QVERIFY(done);
+    auto again = worker.stop();
+    PFA_VERIFY_OK(again);
+    QCOMPARE(*again, 0);
+    auto stats = m_world->sim().stats();
+    PFA_VERIFY_OK(stats);
+    QCOMPARE((*stats)["duplicateApplications"].get<int>(), 0);
+    QCOMPARE((*stats)["writesApplied"].get<int>(), Changes);
+    m_world.reset();
 }
 
 } // namespace pfa::test
