@@ -5,6 +5,9 @@
 #include <QDeadlineTimer>
 #include <QProcess>
 
+#include <csignal>
+#include <sys/prctl.h>
+
 using namespace Qt::StringLiterals;
 
 namespace pfa::test {
@@ -64,6 +67,9 @@ Expected<void> WorkerProcess::launch(int timeoutMs)
     m_process->setProcessEnvironment(m_environment);
     m_process->setProgram(m_binary);
     m_process->setArguments({u"worker"_s, u"--worker-id"_s, m_workerId});
+    // A test that is killed (a CTest timeout) must not leave workers behind: they would outlive
+    // its database and loop on errors.
+    m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
     // Read as the output arrives, so the pipe never fills while the test polls the database.
     QObject::connect(m_process.get(), &QProcess::readyReadStandardOutput, m_process.get(),
                      [this] { collect(); });
