@@ -3,6 +3,7 @@
 #include "pems/PemsLog.h"
 #include "pems/TransportFailure.h"
 
+#include <QCoreApplication>
 #include <QMetaObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -272,6 +273,12 @@ void PemsClient::send(QLatin1StringView operation, Expected<PreparedRequest> pre
         [this, reply, operation, verb, startedMs, idempotencyKey, handler = std::move(handler)] {
             finished(reply, operation, verb, startedMs, idempotencyKey, handler);
         });
+    // QNetworkAccessManager starts a request that carries a body (PUT, POST) only on the next
+    // pass of this thread's event loop, after whatever was queued before it. A caller that then
+    // blocks on its database (the write worker flushes a batch of outcomes in 5-25 ms) would
+    // have it reach PEMS that much after the rate limiter's slot, past the limiter's tolerance.
+    // Start it now: that only hands it to the network thread, no callback runs from here.
+    QCoreApplication::sendPostedEvents(reply, QEvent::MetaCall);
 }
 
 void PemsClient::refuse(QLatin1StringView operation, PemsFailure failure, Handler handler)

@@ -73,6 +73,11 @@ WriteWorker::WriteWorker(db::Database& database, WorkerConfig config,
         schedulePump();
     });
     connect(&m_troubleTimer, &QTimer::timeout, this, [this] {
+        // A lost session (server restart, failover, a killed backend) stays closed: every later
+        // statement would fail with "database not open". Reopening the thread's connection
+        // reopens the one m_batches holds, since both are the same named connection.
+        if (auto reopened = m_database.connection(); !reopened)
+            qCWarning(lcSync).noquote() << "database:" << reopened.error().message;
         scheduleFlush();
         schedulePump();
     });
@@ -852,6 +857,16 @@ void WriteWorker::abandonInFlight()
     m_clients.clear();
     m_refreshing = 0;
     flush();
+    if (m_state == State::Stopping) {
+        // The outcomes could not be recorded (the database is unreachable), and a stop must still
+        // end. Their items stay leased with their keys: a restart under this id takes them back
+        // at once and PEMS replays whatever it had applied.
+        qCWarning(lcSync) << "stop timeout: stopping without recording"
+                          << m_completed.size() + m_settled.size() << "outcomes";
+        m_completed.clear(); // never to be written later over a new claim of the same items
+        m_settled.clear();
+        finishStop();
+    }
 }
 
 void WriteWorker::finishStop()

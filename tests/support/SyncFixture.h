@@ -51,6 +51,11 @@ public:
     commit(const QString& code, int number, const model::FieldMap& delta,
            model::Operation operation = model::Operation::Update,
            const QString& reason = QStringLiteral("test"));
+    // Many UPDATE modifications (reason "test") committed in one statement, in the given order,
+    // for volume tests: the rows commit() writes, without its per-item round trips. Deltas are
+    // checked against the seeded record. Their ids, in the same order.
+    [[nodiscard]] Expected<std::vector<qint64>>
+    commitMany(const QString& code, const std::vector<std::pair<int, model::FieldMap>>& changes);
     // The modification's status now.
     [[nodiscard]] Expected<model::SyncStatus> status(qint64 modificationId);
     // Bounded polling (the worker runs in another thread): true once it has that status.
