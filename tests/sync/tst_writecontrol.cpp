@@ -59,7 +59,7 @@ private Q_SLOTS:
         PFA_VERIFY_OK(committed);
         const qint64 committedAt = QDateTime::currentMSecsSinceEpoch();
         engine().wake();
-        QTRY_VERIFY_WITH_TIMEOUT(engine().metrics()->heartbeatMs.load() > committedAt, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(engine().metrics()->heartbeatMs.load() >= committedAt, 30000);
         QCOMPARE(*world().status(committed->modification.id), SyncStatus::Queued);
         PFA_VERIFY_OK(engine().resume(std::nullopt, u"ops"_s));
         QVERIFY(world().waitForStatus(committed->modification.id, SyncStatus::Synced));
