@@ -118,15 +118,19 @@ Expected<std::vector<ClaimedItem>> WriteBatchRepository::claim(int limit,
     // the due items queued behind a head, which go out with it as one request.
     auto query = runQuery(
         m_db, u"claim a batch of queue items",
+        // The per-row checks are scalar subqueries on purpose: as plain NOT EXISTS the planner
+        // turns them into anti-joins over every pending row and sorts the result, so each claim
+        // cost time in proportion to the whole backlog. As filters of an index scan in claim
+        // order they stop after `limit` heads.
         u"WITH heads AS ("
         "  SELECT q.id, q.organization_id, q.pfa_id FROM pfa_write_queue q"
         "   WHERE q.status = 'pending' AND q.scheduled_at <= now()"
-        "     AND NOT EXISTS (SELECT 1 FROM pfa_write_queue e"
-        "                      WHERE e.organization_id = q.organization_id"
-        "                        AND e.pfa_id = q.pfa_id AND e.id < q.id"
-        "                        AND e.status <> 'completed')"
-        "     AND NOT EXISTS (SELECT 1 FROM organization o"
-        "                      WHERE o.id = q.organization_id AND o.write_paused_at IS NOT NULL)"
+        "     AND (SELECT NOT EXISTS (SELECT 1 FROM pfa_write_queue e"
+        "                              WHERE e.organization_id = q.organization_id"
+        "                                AND e.pfa_id = q.pfa_id AND e.id < q.id"
+        "                                AND e.status <> 'completed'))"
+        "     AND (SELECT o.write_paused_at IS NULL FROM organization o"
+        "           WHERE o.id = q.organization_id)"
         "     AND NOT EXISTS (SELECT 1 FROM write_sync_control c WHERE c.paused_at IS NOT NULL)"
         "   ORDER BY q.priority DESC, q.scheduled_at, q.id"
         "   LIMIT :limit FOR UPDATE OF q SKIP LOCKED),"

@@ -30,6 +30,8 @@ constexpr int ConnectionsPerManager = 6;
 // A slot the rate limiter gave that is missed by more than this is asked for again: sending late
 // could bunch requests into one second.
 constexpr auto LateSlotTolerance = 5ms; // below RateLimiter::Tolerance
+// How long a flush of outcomes waits for more answers to record with them.
+constexpr auto FlushGather = 3ms;
 
 QString joinedReasons(const SendGroup& group)
 {
@@ -61,7 +63,11 @@ WriteWorker::WriteWorker(db::Database& database, WorkerConfig config,
     , m_troubleTimer(this)
     , m_stopTimer(this)
     , m_jobTimer(this)
+    , m_flushTimer(this)
 {
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_flushTimer, &QTimer::timeout, this, &WriteWorker::flush);
     for (QTimer* timer :
          {&m_cronTimer, &m_dueTimer, &m_holdTimer, &m_troubleTimer, &m_stopTimer, &m_jobTimer})
         timer->setSingleShot(true);
@@ -693,15 +699,28 @@ void WriteWorker::pauseOrganization(qint64 organizationId, const QString& reason
 
 void WriteWorker::scheduleFlush()
 {
-    if (m_flushScheduled)
+    // Outcomes are recorded in batches: every flush is a few statements and a commit whatever
+    // its size, and blocks this thread meanwhile. So a flush waits a few milliseconds for more
+    // answers, unless enough are buffered already or nothing else is in flight.
+    const std::size_t buffered = m_completed.size() + m_settled.size();
+    const bool now = buffered >= std::size_t(std::max(16, m_config.maxInFlight)) ||
+                     m_inFlight.empty() || m_state != State::Running;
+    if (now) {
+        m_flushTimer.stop();
+        if (!m_flushScheduled) {
+            m_flushScheduled = true;
+            QTimer::singleShot(0, this, &WriteWorker::flush);
+        }
         return;
-    m_flushScheduled = true;
-    QTimer::singleShot(0, this, &WriteWorker::flush);
+    }
+    if (!m_flushScheduled && !m_flushTimer.isActive())
+        m_flushTimer.start(FlushGather);
 }
 
 void WriteWorker::flush()
 {
     m_flushScheduled = false;
+    m_flushTimer.stop();
     if (!m_completed.empty()) {
         auto done = m_batches->complete(m_completed);
         if (!done) {

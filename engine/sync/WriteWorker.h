@@ -130,6 +130,7 @@ private:
     QTimer m_troubleTimer;
     QTimer m_stopTimer;
     QTimer m_jobTimer;
+    QTimer m_flushTimer;
 };
 
 } // namespace pfa::sync
