@@ -22,16 +22,23 @@ Expected<SyncStatusSummary> SyncStatusRepository::summary(const SyncStatusFilter
         "                   OR created_at >= CAST(:since2 AS timestamptz))"
         "              AND (CAST(:until AS timestamptz) IS NULL"
         "                   OR created_at < CAST(:until2 AS timestamptz)))"
-        " SELECT count(*) FILTER (WHERE status = 'pending'),"
-        "        count(*) FILTER (WHERE status = 'processing'),"
-        "        count(*) FILTER (WHERE status = 'completed'),"
-        "        count(*) FILTER (WHERE status = 'failed'"
-        "                           AND failure_class IS DISTINCT FROM 'conflict'),"
-        "        count(*) FILTER (WHERE status = 'failed' AND failure_class = 'conflict'),"
-        "        CAST(avg(EXTRACT(EPOCH FROM completed_at - created_at) * 1000)"
-        "             FILTER (WHERE status = 'completed') AS bigint),"
-        "        max(completed_at),"
-        "        min(created_at) FILTER (WHERE status IN ('pending', 'processing')),"
+        // Folding per (status, failure_class) first keeps the per-row work to one grouping
+        // and cheap aggregates; the few groups are then combined.
+        " , g AS (SELECT status, failure_class, count(*) AS n,"
+        "                sum(completed_at - created_at) AS busy, max(completed_at) AS last_done,"
+        "                min(created_at) AS oldest"
+        "           FROM q GROUP BY status, failure_class)"
+        " SELECT CAST(COALESCE(sum(n) FILTER (WHERE status = 'pending'), 0) AS bigint),"
+        "        CAST(COALESCE(sum(n) FILTER (WHERE status = 'processing'), 0) AS bigint),"
+        "        CAST(COALESCE(sum(n) FILTER (WHERE status = 'completed'), 0) AS bigint),"
+        "        CAST(COALESCE(sum(n) FILTER (WHERE status = 'failed'"
+        "                          AND failure_class IS DISTINCT FROM 'conflict'), 0) AS bigint),"
+        "        CAST(COALESCE(sum(n) FILTER (WHERE status = 'failed'"
+        "                                      AND failure_class = 'conflict'), 0) AS bigint),"
+        "        CAST(EXTRACT(EPOCH FROM sum(busy) FILTER (WHERE status = 'completed')) * 1000"
+        "             / NULLIF(sum(n) FILTER (WHERE status = 'completed'), 0) AS bigint),"
+        "        max(last_done),"
+        "        min(oldest) FILTER (WHERE status IN ('pending', 'processing')),"
         "        (SELECT count(*) FROM pfa_sync_conflict c WHERE c.status = 'resolved_auto'"
         "            AND (CAST(:org3 AS bigint) IS NULL OR c.organization_id = CAST(:org4 AS "
         "bigint))"
@@ -39,7 +46,7 @@ Expected<SyncStatusSummary> SyncStatusRepository::summary(const SyncStatusFilter
         "                 OR c.created_at >= CAST(:since4 AS timestamptz))"
         "            AND (CAST(:until3 AS timestamptz) IS NULL"
         "                 OR c.created_at < CAST(:until4 AS timestamptz)))"
-        "   FROM q"_s,
+        "   FROM g"_s,
         {{"org"_L1, nullableInt(filter.organizationId)},
          {"org2"_L1, nullableInt(filter.organizationId)},
          {"since"_L1, nullableDateTime(filter.since)},
