@@ -71,12 +71,7 @@ LatencyScenario::LatencyScenario(int items, bool quick, int workerNumber)
 
 ReportLine LatencyScenario::run()
 {
-    auto line = measure();
-    if (line)
-        return *line;
-    return {{"scenario", Name.toStdString()},
-            {"quick", m_quick},
-            {"error", line.error().message.toStdString()}};
+    return lineOrError(measure(), Name.toStdString(), m_quick);
 }
 
 Expected<ReportLine> LatencyScenario::measure()

@@ -129,12 +129,7 @@ StatusScenario::StatusScenario(int rows, int calls, bool quick)
 
 ReportLine StatusScenario::run()
 {
-    auto line = measure();
-    if (line)
-        return *line;
-    return {{"scenario", Name.toStdString()},
-            {"quick", m_quick},
-            {"error", line.error().message.toStdString()}};
+    return lineOrError(measure(), Name.toStdString(), m_quick);
 }
 
 Expected<ReportLine> StatusScenario::measure()

@@ -39,12 +39,7 @@ SyncScenario::SyncScenario(SyncScenarioSpec spec, bool quick, int workerNumber)
 
 ReportLine SyncScenario::run()
 {
-    auto line = measure();
-    if (line)
-        return *line;
-    return {{"scenario", m_spec.name},
-            {"quick", m_quick},
-            {"error", line.error().message.toStdString()}};
+    return lineOrError(measure(), m_spec.name, m_quick);
 }
 
 Expected<ReportLine> SyncScenario::measure()
