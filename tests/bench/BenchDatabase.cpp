@@ -52,11 +52,15 @@ Expected<std::unique_ptr<BenchDatabase>> BenchDatabase::start()
         auto connection = admin.connection();
         if (!connection)
             return std::unexpected(connection.error());
-        if (auto logged =
-                db::runStatement(*connection, u"log every statement",
-                                 u"ALTER DATABASE pfa_bench SET log_min_duration_statement = 0"_s);
-            !logged)
-            return std::unexpected(logged.error());
+        // Every statement with its duration, and the plan of any that took 10 ms or more.
+        for (const QString& setting :
+             {u"log_min_duration_statement = 0"_s, u"session_preload_libraries = 'auto_explain'"_s,
+              u"auto_explain.log_min_duration = 10"_s, u"auto_explain.log_analyze = on"_s}) {
+            if (auto logged = db::runStatement(*connection, u"log statements",
+                                               u"ALTER DATABASE pfa_bench SET "_s + setting);
+                !logged)
+                return std::unexpected(logged.error());
+        }
     }
 
     bench->m_database = std::make_unique<db::Database>(bench->url(), u"pfa-sync-bench"_s);
