@@ -4,11 +4,11 @@
 #include "db/EventPublisher.h"
 #include "db/JobRepository.h"
 #include "db/MirrorRepository.h"
+#include "db/NotificationListener.h"
 #include "db/WritePauseRepository.h"
 #include "pems/JsonDialect.h"
 #include "pems/PemsClient.h"
 #include "sync/BatchPlanner.h"
-#include "sync/EventBus.h"
 #include "sync/SyncLog.h"
 
 #include <QNetworkAccessManager>
@@ -124,9 +124,10 @@ void WriteWorker::start()
         qCInfo(lcSync) << "took back" << *reclaimed << "items whose worker had stopped";
     }
 
-    m_events = new EventBus(m_database, this);
-    connect(m_events, &EventBus::eventReceived, this, &WriteWorker::onEvent);
-    if (auto listening = m_events->start(); !listening) {
+    m_wakeups =
+        new db::NotificationListener(m_database, QString(db::EventPublisher::WorkChannel), this);
+    connect(m_wakeups, &db::NotificationListener::notified, this, &WriteWorker::onWake);
+    if (auto listening = m_wakeups->start(); !listening) {
         abortStart(listening.error());
         return;
     }
@@ -155,8 +156,8 @@ void WriteWorker::start()
 
 void WriteWorker::abortStart(const Error& error)
 {
-    delete m_events;
-    m_events = nullptr;
+    delete m_wakeups;
+    m_wakeups = nullptr;
     m_batches.reset();
     m_database.releaseThreadConnection();
     Q_EMIT startFailed(error.message);
@@ -173,26 +174,13 @@ void WriteWorker::adoptJob(qint64 organizationId, qint64 jobId)
     schedulePump();
 }
 
-void WriteWorker::onEvent(const model::SyncEvent& event)
+void WriteWorker::onWake(const QString& reason)
 {
-    using model::EventType;
-    switch (event.type) {
-    case EventType::SyncQueued:
-    case EventType::RollbackQueued:
-    case EventType::ConflictResolved:
-        schedulePump();
-        break;
-    case EventType::WorkerState:
-        if (event.status == u"resumed"_s) {
-            m_pausedOrganizations.erase(event.organizationId);
-            if (event.organizationId == 0)
-                m_pausedOrganizations.clear();
-            schedulePump();
-        }
-        break;
-    default:
-        break;
-    }
+    // Only this worker pauses organizations in m_pausedOrganizations (PEMS refused their
+    // credentials); once any pause ends, the claim's own check of the switches decides again.
+    if (reason == u"resumed"_s)
+        m_pausedOrganizations.clear();
+    schedulePump();
 }
 
 void WriteWorker::schedulePump()
@@ -902,8 +890,8 @@ void WriteWorker::finishStop()
     m_clients.clear();
     for (auto* network : findChildren<QNetworkAccessManager*>(Qt::FindDirectChildrenOnly))
         delete network;
-    delete m_events;
-    m_events = nullptr;
+    delete m_wakeups;
+    m_wakeups = nullptr;
     m_batches.reset();
     m_database.releaseThreadConnection();
     m_state = State::Stopped;

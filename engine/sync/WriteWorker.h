@@ -1,7 +1,6 @@
 #pragma once
 
 #include "db/WriteBatchRepository.h"
-#include "model/SyncEvent.h"
 #include "pems/ExchangeInfo.h"
 #include "pems/PemsOutcome.h"
 #include "sync/RateLimiter.h"
@@ -20,24 +19,24 @@
 
 namespace pfa::db {
 class Database;
-}
+class NotificationListener;
+} // namespace pfa::db
 namespace pfa::pems {
 class PemsClient;
 }
 
 namespace pfa::sync {
 
-class EventBus;
-
 // The write path of DESIGN "Sync semantics": claims queued modifications, decides about them
 // (BatchPlanner), sends them to PEMS under the shared rate limit with up to maxInFlight requests
 // at once, and records every outcome in batches. Lives in its own thread (WriteSyncEngine owns
 // it) with its own database connections; every slot runs in that thread.
 //
-// The loop is event driven: a claim happens when the pipeline runs low, after a NOTIFY of new
-// work, after a batch of outcomes was recorded (a record's next item may now go), when a retry
-// falls due, on the cron schedule, and on demand. Claiming and sending overlap: the next batch is
-// claimed while the previous one's requests are still in flight.
+// The loop is event driven: a claim happens when the pipeline runs low, after a NOTIFY on the
+// work channel (db::EventPublisher::WorkChannel: items queued, a pause ended), after a batch of
+// outcomes was recorded (a record's next item may now go), when a retry falls due, on the cron
+// schedule, and on demand. Claiming and sending overlap: the next batch is claimed while the
+// previous one's requests are still in flight.
 class WriteWorker final : public QObject
 {
     Q_OBJECT
@@ -70,7 +69,7 @@ private:
     };
 
     void abortStart(const Error& error);
-    void onEvent(const model::SyncEvent& event);
+    void onWake(const QString& reason);
     void schedulePump();
     void pump();
     void process(std::vector<db::ClaimedItem> claimed);
@@ -106,8 +105,8 @@ private:
     RateLimiter m_rateLimiter;
     RetryPolicy m_retryPolicy;
     std::unique_ptr<db::WriteBatchRepository> m_batches;
-    std::vector<pems::PemsClient*> m_clients; // children of this
-    EventBus* m_events = nullptr;             // child of this
+    std::vector<pems::PemsClient*> m_clients;      // children of this
+    db::NotificationListener* m_wakeups = nullptr; // child of this
 
     State m_state = State::Stopped;
     quint64 m_nextGroupId = 1;
