@@ -9,10 +9,12 @@
 #include "pems/JsonDialect.h"
 #include "pems/PemsClient.h"
 #include "sync/BatchPlanner.h"
+#include "sync/OutcomeRecorder.h"
 #include "sync/SyncLog.h"
 
 #include <QNetworkAccessManager>
 #include <QStringList>
+#include <QThread>
 #include <QUuid>
 
 using namespace Qt::StringLiterals;
@@ -30,8 +32,10 @@ constexpr int ConnectionsPerManager = 6;
 // A slot the rate limiter gave that is missed by more than this is asked for again: sending late
 // could bunch requests into one second.
 constexpr auto LateSlotTolerance = 5ms; // below RateLimiter::Tolerance
-// How long a flush of outcomes waits for more answers to record with them.
-constexpr auto FlushGather = 3ms;
+// Outcomes the recorder may be behind by, in claim windows, before the worker stops claiming.
+constexpr int RecordingBacklogWindows = 4;
+// How long a stop waits for the recorder once the requests in flight were abandoned.
+constexpr auto RecordGrace = 1s;
 
 QString joinedReasons(const SendGroup& group)
 {
@@ -63,14 +67,12 @@ WriteWorker::WriteWorker(db::Database& database, WorkerConfig config,
     , m_troubleTimer(this)
     , m_stopTimer(this)
     , m_jobTimer(this)
-    , m_flushTimer(this)
+    , m_recordGraceTimer(this)
 {
-    m_flushTimer.setSingleShot(true);
-    m_flushTimer.setTimerType(Qt::PreciseTimer);
-    connect(&m_flushTimer, &QTimer::timeout, this, &WriteWorker::flush);
-    for (QTimer* timer :
-         {&m_cronTimer, &m_dueTimer, &m_holdTimer, &m_troubleTimer, &m_stopTimer, &m_jobTimer})
+    for (QTimer* timer : {&m_cronTimer, &m_dueTimer, &m_holdTimer, &m_troubleTimer, &m_stopTimer,
+                          &m_jobTimer, &m_recordGraceTimer})
         timer->setSingleShot(true);
+    connect(&m_recordGraceTimer, &QTimer::timeout, this, &WriteWorker::finishStop);
     m_holdTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_cronTimer, &QTimer::timeout, this, &WriteWorker::onCronTick);
     connect(&m_dueTimer, &QTimer::timeout, this, &WriteWorker::schedulePump);
@@ -96,7 +98,10 @@ WriteWorker::WriteWorker(db::Database& database, WorkerConfig config,
     });
 }
 
-WriteWorker::~WriteWorker() = default;
+WriteWorker::~WriteWorker()
+{
+    stopRecorder();
+}
 
 void WriteWorker::start()
 {
@@ -140,6 +145,7 @@ void WriteWorker::start()
                                                  std::make_unique<pems::JsonDialect>(), this));
     }
 
+    startRecorder();
     m_state = State::Running;
     m_metrics->beat();
     armCronTimer();
@@ -205,6 +211,8 @@ void WriteWorker::pump()
     const int outstanding = int(m_groups.size()) + m_refreshing;
     if (outstanding > window / 2)
         return; // outcomes of the requests in flight pump again
+    if (m_recording > RecordingBacklogWindows * window)
+        return; // the recorder is behind (or the database away): onRecorded() pumps again
     const int limit = window - outstanding;
     auto claimed = m_batches->claim(limit, m_config.lease);
     if (!claimed) {
@@ -685,56 +693,73 @@ void WriteWorker::pauseOrganization(qint64 organizationId, const QString& reason
     publishWorkerState(u"paused"_s, organizationId);
 }
 
+void WriteWorker::startRecorder()
+{
+    // The documented worker-object pattern: the recorder has no parent (it lives in another
+    // thread) and is deleted by that thread's event loop once it finishes.
+    m_recorderThread = new QThread(this);
+    m_recorderThread->setObjectName(u"pfa-recorder"_s);
+    m_recorder = new OutcomeRecorder(m_database, m_config.workerId);
+    m_recorder->moveToThread(m_recorderThread);
+    connect(m_recorderThread, &QThread::finished, m_recorder, &QObject::deleteLater);
+    connect(m_recorder, &OutcomeRecorder::recorded, this, &WriteWorker::onRecorded);
+    m_recorderThread->start();
+}
+
+void WriteWorker::stopRecorder()
+{
+    if (!m_recorderThread)
+        return;
+    QMetaObject::invokeMethod(m_recorder, &OutcomeRecorder::shutdown, Qt::BlockingQueuedConnection);
+    m_recorderThread->quit();
+    m_recorderThread->wait();
+    delete m_recorderThread;
+    m_recorderThread = nullptr;
+    m_recorder = nullptr; // deleted by its thread's last event loop pass
+    m_recording = 0;
+}
+
 void WriteWorker::scheduleFlush()
 {
-    // Outcomes are recorded in batches: every flush is a few statements and a commit whatever
-    // its size, and blocks this thread meanwhile. So a flush waits a few milliseconds for more
-    // answers, unless enough are buffered already or nothing else is in flight.
-    const std::size_t buffered = m_completed.size() + m_settled.size();
-    const bool now = buffered >= std::size_t(std::max(16, m_config.maxInFlight)) ||
-                     m_inFlight.empty() || m_state != State::Running;
-    if (now) {
-        m_flushTimer.stop();
-        if (!m_flushScheduled) {
-            m_flushScheduled = true;
-            QTimer::singleShot(0, this, &WriteWorker::flush);
-        }
+    // Everything settled during this pass of the event loop goes over in one hand-over.
+    if (m_flushScheduled)
         return;
-    }
-    if (!m_flushScheduled && !m_flushTimer.isActive())
-        m_flushTimer.start(FlushGather);
+    m_flushScheduled = true;
+    QMetaObject::invokeMethod(this, &WriteWorker::flush, Qt::QueuedConnection);
 }
 
 void WriteWorker::flush()
 {
     m_flushScheduled = false;
-    m_flushTimer.stop();
-    if (!m_completed.empty()) {
-        auto done = m_batches->complete(m_completed);
-        if (!done) {
-            databaseTrouble(done.error());
-            return;
-        }
-        m_completed.clear();
-    }
-    if (!m_settled.empty()) {
-        auto done = m_batches->settle(m_settled);
-        if (!done) {
-            databaseTrouble(done.error());
-            return;
-        }
-        m_settled.clear();
-    }
+    if ((m_completed.empty() && m_settled.empty()) || !m_recorder)
+        return;
+    m_recording += int(m_completed.size() + m_settled.size());
+    QMetaObject::invokeMethod(m_recorder,
+                              [recorder = m_recorder, completed = std::exchange(m_completed, {}),
+                               settled = std::exchange(m_settled, {})]() mutable {
+                                  recorder->record(std::move(completed), std::move(settled));
+                              });
+}
+
+void WriteWorker::onRecorded(int items)
+{
+    m_recording = std::max(0, m_recording - items);
     // A job is finished once its items are settled; checking a second after a batch keeps that
     // prompt without an extra statement per batch.
     if (!m_jobTimer.isActive())
         m_jobTimer.start(1s);
     if (m_state == State::Stopping) {
-        if (m_inFlight.empty() && m_refreshing == 0)
-            finishStop();
+        finishStopWhenDone();
         return;
     }
     schedulePump();
+}
+
+void WriteWorker::finishStopWhenDone()
+{
+    if (m_state == State::Stopping && m_inFlight.empty() && m_refreshing == 0 && m_recording == 0 &&
+        m_completed.empty() && m_settled.empty())
+        finishStop();
 }
 
 void WriteWorker::onCronTick()
@@ -844,6 +869,7 @@ void WriteWorker::stop()
     qCInfo(lcSync) << "stopping: waiting for" << m_inFlight.size() << "requests in flight";
     m_stopTimer.start(m_config.stopTimeout);
     flush();
+    finishStopWhenDone();
 }
 
 void WriteWorker::abandonInFlight()
@@ -864,22 +890,21 @@ void WriteWorker::abandonInFlight()
     m_clients.clear();
     m_refreshing = 0;
     flush();
-    if (m_state == State::Stopping) {
-        // The outcomes could not be recorded (the database is unreachable), and a stop must still
-        // end. Their items stay leased with their keys: a restart under this id takes them back
-        // at once and PEMS replays whatever it had applied.
-        qCWarning(lcSync) << "stop timeout: stopping without recording"
-                          << m_completed.size() + m_settled.size() << "outcomes";
-        m_completed.clear(); // never to be written later over a new claim of the same items
-        m_settled.clear();
-        finishStop();
-    }
+    finishStopWhenDone();
+    // Still waiting for the recorder: the database may be unreachable, and a stop must end.
+    // Whatever it has not written by then stays leased with its key (OutcomeRecorder::shutdown).
+    if (m_state == State::Stopping)
+        m_recordGraceTimer.start(RecordGrace);
 }
 
 void WriteWorker::finishStop()
 {
+    if (m_state == State::Stopped)
+        return;
     m_stopTimer.stop();
     m_jobTimer.stop();
+    m_recordGraceTimer.stop();
+    stopRecorder(); // first: releaseHeld() below must not race outcomes still being written
     if (auto finished = m_batches->finishSettledJobs(); !finished)
         databaseTrouble(finished.error());
     if (auto released = m_batches->releaseHeld(); released && *released > 0)

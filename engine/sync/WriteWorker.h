@@ -25,7 +25,11 @@ namespace pfa::pems {
 class PemsClient;
 }
 
+class QThread;
+
 namespace pfa::sync {
+
+class OutcomeRecorder;
 
 // The write path of DESIGN "Sync semantics": claims queued modifications, decides about them
 // (BatchPlanner), sends them to PEMS under the shared rate limit with up to maxInFlight requests
@@ -36,7 +40,8 @@ namespace pfa::sync {
 // work channel (db::EventPublisher::WorkChannel: items queued, a pause ended), after a batch of
 // outcomes was recorded (a record's next item may now go), when a retry falls due, on the cron
 // schedule, and on demand. Claiming and sending overlap: the next batch is claimed while the
-// previous one's requests are still in flight.
+// previous one's requests are still in flight. Recording outcomes overlaps both: an
+// OutcomeRecorder writes them on its own connection in its own thread.
 class WriteWorker final : public QObject
 {
     Q_OBJECT
@@ -86,8 +91,12 @@ private:
                      std::optional<db::SettledItem::Attempt> attempt);
     void holdSending(std::chrono::milliseconds wait);
     void pauseOrganization(qint64 organizationId, const QString& reason);
+    void startRecorder();
+    void stopRecorder();
     void scheduleFlush();
     void flush();
+    void onRecorded(int items);
+    void finishStopWhenDone();
     void onCronTick();
     void armCronTimer();
     void armDueTimer();
@@ -114,9 +123,13 @@ private:
     std::deque<quint64> m_ready;           // slot reached, waiting for a free request
     std::set<quint64> m_inFlight;
     int m_refreshing = 0; // 409s whose GET of PEMS' version is in flight
+    // Outcomes settled in this pass of the event loop, handed to the recorder at its end.
     std::vector<db::CompletedItem> m_completed;
     std::vector<db::SettledItem> m_settled;
-    std::map<qint64, qint64> m_cycleJobs; // organization → the sync job of this cycle
+    QThread* m_recorderThread = nullptr;   // child of this
+    OutcomeRecorder* m_recorder = nullptr; // lives in m_recorderThread, which deletes it
+    int m_recording = 0;                   // handed over, not yet reported written
+    std::map<qint64, qint64> m_cycleJobs;  // organization → the sync job of this cycle
     std::set<qint64> m_pausedOrganizations;
     std::chrono::steady_clock::time_point m_holdUntil{};
     std::chrono::steady_clock::time_point m_lastPrune{};
@@ -129,7 +142,7 @@ private:
     QTimer m_troubleTimer;
     QTimer m_stopTimer;
     QTimer m_jobTimer;
-    QTimer m_flushTimer;
+    QTimer m_recordGraceTimer;
 };
 
 } // namespace pfa::sync
