@@ -15,15 +15,16 @@ namespace pfa::sync {
 // Send slots come from one row of pems_rate_budget per scope, on the database server's clock.
 //
 // Slots are spaced by (1 s + Tolerance) / rate, rounded up, so any rate+1 consecutive slots span
-// more than 1.01 s: a request may reach PEMS up to Tolerance after its slot (scheduling, network)
-// and its window still holds at most `rate` requests.
+// more than 1.015 s: a request may reach PEMS up to Tolerance after its slot (scheduling, the
+// network, QNetworkAccessManager's HTTP thread) and its window still holds at most `rate`
+// requests.
 //
 // Stateless apart from its settings, so one instance may serve every thread; each thread passes
 // its own connection.
 class RateLimiter final
 {
 public:
-    static constexpr std::chrono::microseconds Tolerance{10'000};
+    static constexpr std::chrono::microseconds Tolerance{15'000};
 
     // `requestsPerSecond` <= 0 means unlimited.
     explicit RateLimiter(int requestsPerSecond, QString scope = QStringLiteral("pems"));

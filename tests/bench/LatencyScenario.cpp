@@ -26,7 +26,7 @@ namespace pfa::bench {
 namespace {
 
 const QString Name = u"latency"_s;
-// The production default. Commits are spaced wider than its 101 ms slot spacing, so the limiter
+// The production default. Commits are spaced wider than its 101.5 ms slot spacing, so the limiter
 // never makes an item wait for a slot: the figures are the pipeline's own latency.
 constexpr int RateLimit = 10;
 constexpr auto CommitSpacing = 150ms;

@@ -142,7 +142,7 @@ void TstRateLimiter::spacingLeavesTheTolerance()
 void TstRateLimiter::idleBudgetSendsAtOnceAndSpacesTheRest()
 {
     const RateLimiter limiter(10);
-    QCOMPARE(limiter.spacing(), microseconds(101'001));
+    QCOMPARE(limiter.spacing(), microseconds(101'501));
     QCOMPARE(budgetRows(), 0);
 
     const auto delays = limiter.reserve(m_db->connection(), 4);
