@@ -7,11 +7,23 @@ using namespace std::chrono_literals;
 
 namespace pfa::sync {
 
+namespace {
+
+// A batch this large is written at once; a smaller one waits up to GatherWait for more.
+constexpr std::size_t GatherTarget = 32;
+constexpr auto GatherWait = 2ms;
+
+} // namespace
+
 OutcomeRecorder::OutcomeRecorder(db::Database& database, QString workerId)
     : m_database(database)
     , m_workerId(std::move(workerId))
+    , m_gatherTimer(this)
     , m_retryTimer(this)
 {
+    m_gatherTimer.setSingleShot(true);
+    m_gatherTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_gatherTimer, &QTimer::timeout, this, &OutcomeRecorder::scheduleWrite);
     m_retryTimer.setSingleShot(true);
     connect(&m_retryTimer, &QTimer::timeout, this, &OutcomeRecorder::write);
 }
@@ -19,11 +31,14 @@ OutcomeRecorder::OutcomeRecorder(db::Database& database, QString workerId)
 OutcomeRecorder::~OutcomeRecorder() = default;
 
 void OutcomeRecorder::record(std::vector<db::CompletedItem> completed,
-                             std::vector<db::SettledItem> settled)
+                             std::vector<db::SettledItem> settled, bool urgent)
 {
     std::ranges::move(completed, std::back_inserter(m_completed));
     std::ranges::move(settled, std::back_inserter(m_settled));
-    scheduleWrite();
+    if (urgent || m_completed.size() + m_settled.size() >= GatherTarget)
+        scheduleWrite();
+    else if (!m_gatherTimer.isActive() && !m_writeScheduled)
+        m_gatherTimer.start(GatherWait);
 }
 
 void OutcomeRecorder::scheduleWrite()
@@ -38,6 +53,7 @@ void OutcomeRecorder::scheduleWrite()
 void OutcomeRecorder::write()
 {
     m_writeScheduled = false;
+    m_gatherTimer.stop();
     if (m_completed.empty() && m_settled.empty())
         return;
     if (!m_batches) {
@@ -78,6 +94,7 @@ void OutcomeRecorder::write()
 
 void OutcomeRecorder::shutdown()
 {
+    m_gatherTimer.stop();
     m_retryTimer.stop();
     // Leftovers only exist when a stop gave up waiting for the database.
     if (!m_completed.empty() || !m_settled.empty())

@@ -17,8 +17,8 @@ namespace pfa::sync {
 // Writes the outcomes of PEMS requests (db::WriteBatchRepository::complete and settle) on its own
 // connection, in its own thread, so that recording one batch overlaps sending the next: the
 // worker's thread only hands outcomes over. Outcomes that arrive while a batch is being written
-// are written together in the next one, so batches grow exactly when the database is the
-// bottleneck.
+// are written together in the next one, so batches grow when the database is the bottleneck; and
+// a small batch waits a few milliseconds for more while requests are still in flight.
 //
 // Lives in a thread of its own (WriteWorker starts it); every slot runs there. A batch that
 // cannot be written stays and is tried again every second on a reopened session, so an outcome
@@ -34,7 +34,10 @@ public:
     ~OutcomeRecorder() override;
 
     // In the recorder's thread:
-    void record(std::vector<db::CompletedItem> completed, std::vector<db::SettledItem> settled);
+    // Not `urgent`: more outcomes are on their way, and a few milliseconds may be spent waiting
+    // for them (every batch costs a few statements whatever its size).
+    void record(std::vector<db::CompletedItem> completed, std::vector<db::SettledItem> settled,
+                bool urgent);
     // Drops what is still unwritten (a stop that cannot wait for the database any longer) and
     // releases the thread's connection. Run it last.
     void shutdown();
@@ -53,6 +56,7 @@ private:
     std::vector<db::CompletedItem> m_completed;
     std::vector<db::SettledItem> m_settled;
     bool m_writeScheduled = false;
+    QTimer m_gatherTimer;
     QTimer m_retryTimer;
 };
 

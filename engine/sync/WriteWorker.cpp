@@ -2,13 +2,12 @@
 
 #include "db/Database.h"
 #include "db/EventPublisher.h"
-#include "db/JobRepository.h"
 #include "db/MirrorRepository.h"
 #include "db/NotificationListener.h"
 #include "db/WritePauseRepository.h"
 #include "pems/JsonDialect.h"
 #include "pems/PemsClient.h"
-#include "sync/BatchPlanner.h"
+#include "sync/BatchClaimer.h"
 #include "sync/OutcomeRecorder.h"
 #include "sync/SyncLog.h"
 
@@ -100,7 +99,7 @@ WriteWorker::WriteWorker(db::Database& database, WorkerConfig config,
 
 WriteWorker::~WriteWorker()
 {
-    stopRecorder();
+    stopHelpers();
 }
 
 void WriteWorker::start()
@@ -145,7 +144,7 @@ void WriteWorker::start()
                                                  std::make_unique<pems::JsonDialect>(), this));
     }
 
-    startRecorder();
+    startHelpers();
     m_state = State::Running;
     m_metrics->beat();
     armCronTimer();
@@ -176,7 +175,10 @@ void WriteWorker::wake()
 
 void WriteWorker::adoptJob(qint64 organizationId, qint64 jobId)
 {
-    m_cycleJobs[organizationId] = jobId;
+    if (m_claimer)
+        QMetaObject::invokeMethod(m_claimer, [claimer = m_claimer, organizationId, jobId] {
+            claimer->adoptJob(organizationId, jobId);
+        });
     schedulePump();
 }
 
@@ -213,140 +215,50 @@ void WriteWorker::pump()
         return; // outcomes of the requests in flight pump again
     if (m_recording > RecordingBacklogWindows * window)
         return; // the recorder is behind (or the database away): onRecorded() pumps again
+    if (m_claiming)
+        return; // its outcome pumps again
     const int limit = window - outstanding;
-    auto claimed = m_batches->claim(limit, m_config.lease);
-    if (!claimed) {
-        databaseTrouble(claimed.error());
+    m_claiming = true;
+    QMetaObject::invokeMethod(m_claimer, [claimer = m_claimer, worker = this, limit] {
+        ClaimedBatch batch = claimer->claim(limit);
+        QMetaObject::invokeMethod(worker, [worker, limit, batch = std::move(batch)]() mutable {
+            worker->onClaimed(std::move(batch), limit);
+        });
+    });
+}
+
+void WriteWorker::onClaimed(ClaimedBatch batch, int limit)
+{
+    m_claiming = false;
+    if (m_state == State::Stopped)
+        return; // finishStop() released every lease this worker held, these included
+    if (!batch.withdrawn.empty()) {
+        std::ranges::move(batch.withdrawn, std::back_inserter(m_settled));
+        scheduleFlush();
+    }
+    if (m_state == State::Stopping) {
+        for (const auto& group : batch.groups)
+            settleGroup(group,
+                        {.requeue = true,
+                         .error = u"the worker stopped before sending it"_s,
+                         .modificationStatus = model::SyncStatus::Queued},
+                        std::nullopt);
+        flush();
+        finishStopWhenDone();
         return;
     }
-    if (claimed->empty()) {
+    for (const qint64 organizationId : batch.organizations)
+        m_pausedOrganizations.erase(organizationId); // the claim skips paused ones
+    if (batch.trouble && !m_troubleTimer.isActive())
+        m_troubleTimer.start(1s);
+    if (batch.records == 0 && !batch.trouble) {
         if (m_groups.empty() && m_refreshing == 0)
             armDueTimer();
         return;
     }
-    std::set<std::pair<qint64, QString>> records;
-    for (const auto& item : *claimed) {
-        records.emplace(item.organizationId, item.pfaId);
-        m_pausedOrganizations.erase(item.organizationId); // the claim skips paused ones
-    }
-    const bool mayHaveMore = int(records.size()) >= limit;
-    process(std::move(*claimed));
-    if (mayHaveMore)
+    dispatch(std::move(batch.groups));
+    if (batch.records >= limit && !batch.trouble)
         schedulePump();
-}
-
-void WriteWorker::process(std::vector<db::ClaimedItem> claimed)
-{
-    std::vector<qint64> claimedIds;
-    for (const auto& item : claimed)
-        claimedIds.push_back(item.queueId);
-    auto plan = BatchPlanner::plan(std::move(claimed), [this](const db::ClaimedItem& item) {
-        return m_batches->changesSince(item);
-    });
-    if (!plan) {
-        (void)m_batches->release(claimedIds);
-        databaseTrouble(plan.error());
-        return;
-    }
-
-    // Every item that is decided about goes queued → syncing first (the state machine's path to
-    // synced, conflict and failed alike); released and retired items stay as they are.
-    std::vector<db::WriteBatchRepository::Start> starts;
-    for (const auto& group : plan->groups) {
-        for (const auto& item : group.items)
-            starts.push_back({.item = &item,
-                              .jobId = item.jobId ? std::nullopt : cycleJob(item.organizationId),
-                              .sendVersion = group.version,
-                              .coalescedInto = &item == &group.head()
-                                                   ? std::nullopt
-                                                   : std::optional(group.head().queueId)});
-    }
-    for (const auto& conflict : plan->conflicts)
-        starts.push_back(
-            {.item = &conflict.item,
-             .jobId = conflict.item.jobId ? std::nullopt : cycleJob(conflict.item.organizationId)});
-    for (const auto& failure : plan->failures)
-        starts.push_back(
-            {.item = &failure.item,
-             .jobId = failure.item.jobId ? std::nullopt : cycleJob(failure.item.organizationId)});
-    auto startedIds = m_batches->start(starts);
-    if (!startedIds) {
-        (void)m_batches->release(claimedIds);
-        databaseTrouble(startedIds.error());
-        return;
-    }
-    const std::set<qint64> started(startedIds->begin(), startedIds->end());
-    auto wasStarted = [&](const db::ClaimedItem& item) {
-        return started.contains(item.modificationId);
-    };
-
-    std::vector<qint64> retire = plan->retire;
-    std::vector<db::SettledItem> settled;
-    for (const auto& failure : plan->failures) {
-        if (!wasStarted(failure.item)) {
-            retire.push_back(failure.item.queueId);
-            continue;
-        }
-        m_metrics->itemsFailed.fetch_add(1, std::memory_order_relaxed);
-        m_metrics->countError(failure.failureClass);
-        settled.push_back({.queueId = failure.item.queueId,
-                           .modificationId = failure.item.modificationId,
-                           .requeue = false,
-                           .error = failure.error,
-                           .failureClass = failure.failureClass,
-                           .modificationStatus = model::SyncStatus::Failed});
-    }
-    if (auto done = m_batches->settle(settled); !done)
-        databaseTrouble(done.error());
-    for (const auto& conflict : plan->conflicts) {
-        if (!wasStarted(conflict.item)) {
-            retire.push_back(conflict.item.queueId);
-            continue;
-        }
-        if (auto raised = m_batches->raiseConflict(conflict.item, conflict.record, std::nullopt);
-            !raised) {
-            databaseTrouble(raised.error());
-        } else {
-            m_metrics->conflicts.fetch_add(1, std::memory_order_relaxed);
-            m_metrics->countError(model::FailureClass::Conflict);
-        }
-    }
-    for (const auto& rebase : plan->rebases) {
-        if (auto rebased = m_batches->rebase(rebase.item, rebase.record, rebase.identical);
-            !rebased)
-            databaseTrouble(rebased.error());
-        else
-            m_metrics->autoRebased.fetch_add(1, std::memory_order_relaxed);
-    }
-    if (auto released = m_batches->release(plan->release); !released)
-        databaseTrouble(released.error());
-
-    // A group whose modification was discarded between claim and start does not go out; the
-    // items of it that did start return to the queue without spending an attempt.
-    std::vector<SendGroup> sendable;
-    for (auto& group : plan->groups) {
-        const bool complete = std::ranges::all_of(group.items, wasStarted);
-        if (complete) {
-            sendable.push_back(std::move(group));
-            continue;
-        }
-        for (const auto& item : group.items) {
-            if (!wasStarted(item))
-                retire.push_back(item.queueId);
-            else
-                m_settled.push_back({.queueId = item.queueId,
-                                     .modificationId = item.modificationId,
-                                     .requeue = true,
-                                     .error = u"an earlier change of the record was withdrawn"_s,
-                                     .modificationStatus = model::SyncStatus::Queued});
-        }
-        scheduleFlush();
-    }
-    if (auto retired =
-            m_batches->retire(retire, u"the modification left the queue before it was sent"_s);
-        !retired)
-        databaseTrouble(retired.error());
-    dispatch(std::move(sendable));
 }
 
 void WriteWorker::dispatch(std::vector<SendGroup> groups)
@@ -693,35 +605,49 @@ void WriteWorker::pauseOrganization(qint64 organizationId, const QString& reason
     publishWorkerState(u"paused"_s, organizationId);
 }
 
-void WriteWorker::startRecorder()
+void WriteWorker::startHelpers()
 {
-    // The documented worker-object pattern: the recorder has no parent (it lives in another
-    // thread) and is deleted by that thread's event loop once it finishes.
-    m_recorderThread = new QThread(this);
-    m_recorderThread->setObjectName(u"pfa-recorder"_s);
+    // The documented worker-object pattern: a helper has no parent (it lives in another thread)
+    // and is deleted by its thread's event loop once that finishes.
+    auto startThread = [this](QObject* helper, const QString& name) {
+        auto* thread = new QThread(this);
+        thread->setObjectName(name);
+        helper->moveToThread(thread);
+        connect(thread, &QThread::finished, helper, &QObject::deleteLater);
+        thread->start();
+        return thread;
+    };
+    m_claimer = new BatchClaimer(m_database, m_config, m_metrics);
+    m_claimerThread = startThread(m_claimer, u"pfa-claimer"_s);
     m_recorder = new OutcomeRecorder(m_database, m_config.workerId);
-    m_recorder->moveToThread(m_recorderThread);
-    connect(m_recorderThread, &QThread::finished, m_recorder, &QObject::deleteLater);
     connect(m_recorder, &OutcomeRecorder::recorded, this, &WriteWorker::onRecorded);
-    m_recorderThread->start();
+    m_recorderThread = startThread(m_recorder, u"pfa-recorder"_s);
 }
 
-void WriteWorker::stopRecorder()
+void WriteWorker::stopHelpers()
 {
-    if (!m_recorderThread)
-        return;
-    QMetaObject::invokeMethod(m_recorder, &OutcomeRecorder::shutdown, Qt::BlockingQueuedConnection);
-    m_recorderThread->quit();
-    m_recorderThread->wait();
-    delete m_recorderThread;
-    m_recorderThread = nullptr;
-    m_recorder = nullptr; // deleted by its thread's last event loop pass
+    // The claimer first: a claim it is still running may hand the recorder more outcomes.
+    auto stopThread = [](QThread*& thread, auto*& helper) {
+        if (!thread)
+            return;
+        QMetaObject::invokeMethod(
+            helper, [helper] { helper->shutdown(); }, Qt::BlockingQueuedConnection);
+        thread->quit();
+        thread->wait();
+        delete thread;
+        thread = nullptr;
+        helper = nullptr; // deleted by its thread's last event loop pass
+    };
+    stopThread(m_claimerThread, m_claimer);
+    stopThread(m_recorderThread, m_recorder);
+    m_claiming = false;
     m_recording = 0;
 }
 
 void WriteWorker::scheduleFlush()
 {
-    // Everything settled during this pass of the event loop goes over in one hand-over.
+    // Everything settled during this pass of the event loop goes over in one hand-over; the
+    // recorder writes whatever arrived while it was busy as one batch.
     if (m_flushScheduled)
         return;
     m_flushScheduled = true;
@@ -734,11 +660,13 @@ void WriteWorker::flush()
     if ((m_completed.empty() && m_settled.empty()) || !m_recorder)
         return;
     m_recording += int(m_completed.size() + m_settled.size());
-    QMetaObject::invokeMethod(m_recorder,
-                              [recorder = m_recorder, completed = std::exchange(m_completed, {}),
-                               settled = std::exchange(m_settled, {})]() mutable {
-                                  recorder->record(std::move(completed), std::move(settled));
-                              });
+    // With nothing else in flight no more answers are coming to write these with.
+    const bool urgent = m_inFlight.empty() || m_state != State::Running;
+    QMetaObject::invokeMethod(m_recorder, [recorder = m_recorder, urgent,
+                                           completed = std::exchange(m_completed, {}),
+                                           settled = std::exchange(m_settled, {})]() mutable {
+        recorder->record(std::move(completed), std::move(settled), urgent);
+    });
 }
 
 void WriteWorker::onRecorded(int items)
@@ -757,8 +685,8 @@ void WriteWorker::onRecorded(int items)
 
 void WriteWorker::finishStopWhenDone()
 {
-    if (m_state == State::Stopping && m_inFlight.empty() && m_refreshing == 0 && m_recording == 0 &&
-        m_completed.empty() && m_settled.empty())
+    if (m_state == State::Stopping && m_inFlight.empty() && m_refreshing == 0 && !m_claiming &&
+        m_recording == 0 && m_completed.empty() && m_settled.empty())
         finishStop();
 }
 
@@ -772,7 +700,8 @@ void WriteWorker::onCronTick()
         qCInfo(lcSync) << "took back" << *reclaimed << "items whose worker had stopped";
     if (auto finished = m_batches->finishSettledJobs(); !finished)
         databaseTrouble(finished.error());
-    m_cycleJobs.clear(); // the next cycle groups its items into new jobs
+    // The next cycle groups its items into new jobs.
+    QMetaObject::invokeMethod(m_claimer, &BatchClaimer::startCycle);
     if (Clock::now() - m_lastPrune > 1h) {
         m_lastPrune = Clock::now();
         if (auto pruned = m_batches->pruneCompleted(m_config.retention); pruned && *pruned > 0)
@@ -823,21 +752,6 @@ void WriteWorker::publishWorkerState(const QString& status, qint64 organizationI
     if (!published)
         qCWarning(lcSync).noquote()
             << "cannot announce the worker state:" << published.error().message;
-}
-
-std::optional<qint64> WriteWorker::cycleJob(qint64 organizationId)
-{
-    if (const auto found = m_cycleJobs.find(organizationId); found != m_cycleJobs.end())
-        return found->second;
-    auto job =
-        db::JobRepository(m_batches->database())
-            .create(organizationId, model::JobTrigger::Schedule, std::nullopt, m_config.workerId);
-    if (!job) {
-        qCWarning(lcSync).noquote() << "cannot open a sync job:" << job.error().message;
-        return std::nullopt;
-    }
-    m_cycleJobs[organizationId] = job->id;
-    return job->id;
 }
 
 void WriteWorker::stop()
@@ -904,7 +818,7 @@ void WriteWorker::finishStop()
     m_stopTimer.stop();
     m_jobTimer.stop();
     m_recordGraceTimer.stop();
-    stopRecorder(); // first: releaseHeld() below must not race outcomes still being written
+    stopHelpers(); // first: releaseHeld() below must not race a claim or outcomes being written
     if (auto finished = m_batches->finishSettledJobs(); !finished)
         databaseTrouble(finished.error());
     if (auto released = m_batches->releaseHeld(); released && *released > 0)

@@ -29,7 +29,9 @@ class QThread;
 
 namespace pfa::sync {
 
+class BatchClaimer;
 class OutcomeRecorder;
+struct ClaimedBatch;
 
 // The write path of DESIGN "Sync semantics": claims queued modifications, decides about them
 // (BatchPlanner), sends them to PEMS under the shared rate limit with up to maxInFlight requests
@@ -39,9 +41,9 @@ class OutcomeRecorder;
 // The loop is event driven: a claim happens when the pipeline runs low, after a NOTIFY on the
 // work channel (db::EventPublisher::WorkChannel: items queued, a pause ended), after a batch of
 // outcomes was recorded (a record's next item may now go), when a retry falls due, on the cron
-// schedule, and on demand. Claiming and sending overlap: the next batch is claimed while the
-// previous one's requests are still in flight. Recording outcomes overlaps both: an
-// OutcomeRecorder writes them on its own connection in its own thread.
+// schedule, and on demand. Claiming, sending and recording overlap: a BatchClaimer claims and
+// decides about the next batch while this thread sends, and an OutcomeRecorder writes outcomes,
+// each in a thread of its own with its own connection.
 class WriteWorker final : public QObject
 {
     Q_OBJECT
@@ -77,7 +79,7 @@ private:
     void onWake(const QString& reason);
     void schedulePump();
     void pump();
-    void process(std::vector<db::ClaimedItem> claimed);
+    void onClaimed(ClaimedBatch batch, int limit);
     void dispatch(std::vector<SendGroup> groups);
     void sendReady();
     void send(quint64 id);
@@ -91,8 +93,8 @@ private:
                      std::optional<db::SettledItem::Attempt> attempt);
     void holdSending(std::chrono::milliseconds wait);
     void pauseOrganization(qint64 organizationId, const QString& reason);
-    void startRecorder();
-    void stopRecorder();
+    void startHelpers();
+    void stopHelpers();
     void scheduleFlush();
     void flush();
     void onRecorded(int items);
@@ -104,7 +106,6 @@ private:
     void publishWorkerState(const QString& status, qint64 organizationId = 0);
     void abandonInFlight();
     void finishStop();
-    [[nodiscard]] std::optional<qint64> cycleJob(qint64 organizationId);
     [[nodiscard]] pems::PemsClient* leastBusyClient() const;
     [[nodiscard]] bool holding() const;
 
@@ -126,10 +127,12 @@ private:
     // Outcomes settled in this pass of the event loop, handed to the recorder at its end.
     std::vector<db::CompletedItem> m_completed;
     std::vector<db::SettledItem> m_settled;
+    QThread* m_claimerThread = nullptr;    // child of this
+    BatchClaimer* m_claimer = nullptr;     // lives in m_claimerThread, which deletes it
+    bool m_claiming = false;               // a claim is running in the claimer's thread
     QThread* m_recorderThread = nullptr;   // child of this
     OutcomeRecorder* m_recorder = nullptr; // lives in m_recorderThread, which deletes it
     int m_recording = 0;                   // handed over, not yet reported written
-    std::map<qint64, qint64> m_cycleJobs;  // organization → the sync job of this cycle
     std::set<qint64> m_pausedOrganizations;
     std::chrono::steady_clock::time_point m_holdUntil{};
     std::chrono::steady_clock::time_point m_lastPrune{};
