@@ -121,6 +121,53 @@ Expected<model::Conflict> ConflictRepository::create(const model::Conflict& conf
     return stored;
 }
 
+Expected<model::Conflict> ConflictRepository::lockUnresolved(qint64 id) const
+{
+    auto found = select(u"WHERE id = :value FOR UPDATE"_s, id);
+    if (!found)
+        return std::unexpected(found.error());
+    if (found->empty())
+        return fail(ErrorCode::NotFound, u"conflict %1 does not exist"_s.arg(id));
+    if (found->front().status != model::ConflictStatus::Unresolved)
+        return fail(ErrorCode::Conflict, u"conflict %1 is already resolved"_s.arg(id));
+    return found->front();
+}
+
+Expected<model::Conflict>
+ConflictRepository::markResolved(const model::Conflict& conflict, model::Resolution resolution,
+                                 const std::optional<model::FieldMap>& mergedData, qint64 userId,
+                                 const QString& actor) const
+{
+    auto query = runQuery(
+        m_db, u"resolve the conflict",
+        u"UPDATE pfa_sync_conflict SET status = 'resolved_manual', resolution = :resolution,"
+        " merged_data = CAST(:merged AS jsonb), resolved_by = :user, resolved_at = now()"
+        " WHERE id = :id AND status = 'unresolved' RETURNING "_s +
+            Columns,
+        {{"resolution"_L1, model::toWire(resolution)},
+         {"merged"_L1,
+          mergedData ? QVariant(jsonText(model::fieldMapToJson(*mergedData))) : QVariant()},
+         {"user"_L1, userId},
+         {"id"_L1, conflict.id}});
+    if (!query)
+        return std::unexpected(query.error());
+    if (!query->next())
+        return fail(ErrorCode::Conflict, u"conflict %1 is already resolved"_s.arg(conflict.id));
+    auto resolved = conflictFromRow(*query);
+    if (!resolved)
+        return resolved;
+    auto audited = AuditRepository(m_db).append({.actor = actor,
+                                                 .action = u"conflict.resolved"_s,
+                                                 .organizationId = resolved->organizationId,
+                                                 .entity = u"pfa_sync_conflict"_s,
+                                                 .entityId = QString::number(resolved->id),
+                                                 .before = model::toJson(conflict),
+                                                 .after = model::toJson(*resolved)});
+    if (!audited)
+        return std::unexpected(audited.error());
+    return resolved;
+}
+
 Expected<std::vector<model::Conflict>> ConflictRepository::select(const QString& where,
                                                                   const QVariant& value) const
 {

@@ -2,9 +2,11 @@
 
 #include "model/Conflict.h"
 #include "model/Error.h"
+#include "model/Resolution.h"
 
 #include <QSqlDatabase>
 
+#include <optional>
 #include <vector>
 
 namespace pfa::db {
@@ -19,6 +21,14 @@ public:
     [[nodiscard]] Expected<model::Conflict> create(const model::Conflict& conflict,
                                                    const QString& actor) const;
     [[nodiscard]] Expected<model::Conflict> find(qint64 id) const;
+    // Locks an unresolved conflict for the caller's transaction (NotFound, or Conflict when
+    // someone resolved it already).
+    [[nodiscard]] Expected<model::Conflict> lockUnresolved(qint64 id) const;
+    // Marks a locked conflict resolved by `userId` and audits it (before and after).
+    [[nodiscard]] Expected<model::Conflict>
+    markResolved(const model::Conflict& conflict, model::Resolution resolution,
+                 const std::optional<model::FieldMap>& mergedData, qint64 userId,
+                 const QString& actor) const;
     [[nodiscard]] Expected<std::vector<model::Conflict>> unresolved(qint64 organizationId) const;
 
 private:

@@ -348,6 +348,25 @@ ModificationRepository::transition(qint64 id, model::SyncStatus to, const QStrin
     return moved;
 }
 
+Expected<model::Modification> ModificationRepository::rebaseInConflict(qint64 id,
+                                                                       const model::FieldMap& delta,
+                                                                       qint64 baseVersion) const
+{
+    auto query = runQuery(m_db, u"replace the change of a modification in conflict",
+                          u"UPDATE pfa_modification SET delta = CAST(:delta AS jsonb),"
+                          " base_version = :base, updated_at = now()"
+                          " WHERE id = :id AND sync_status = 'conflict' RETURNING "_s +
+                              Columns,
+                          {{"delta"_L1, jsonText(model::fieldMapToJson(delta))},
+                           {"base"_L1, baseVersion},
+                           {"id"_L1, id}});
+    if (!query)
+        return std::unexpected(query.error());
+    if (!query->next())
+        return fail(ErrorCode::Conflict, u"modification %1 is not in conflict"_s.arg(id));
+    return modificationFromRow(*query);
+}
+
 Expected<model::Modification> ModificationRepository::discard(qint64 id, const QString& reason,
                                                               const QString& actor) const
 {

@@ -69,6 +69,10 @@ public:
     [[nodiscard]] Expected<model::Modification>
     transition(qint64 id, model::SyncStatus to, const QString& actor,
                const TransitionChange& change = {}) const;
+    // A conflict's resolution replaces the change to send and the version it is based on; the
+    // modification must be in conflict and locked by the caller's transaction (lock()).
+    [[nodiscard]] Expected<model::Modification>
+    rebaseInConflict(qint64 id, const model::FieldMap& delta, qint64 baseVersion) const;
     // Discarding needs a reason: it is the one way a modification ends without reaching PEMS.
     [[nodiscard]] Expected<model::Modification> discard(qint64 id, const QString& reason,
                                                         const QString& actor) const;
@@ -78,8 +82,10 @@ public:
                                                                        const QString& pfaId) const;
     [[nodiscard]] Expected<std::vector<model::Modification>> drafts(qint64 organizationId) const;
 
-private:
+    // Locks the row for the caller's transaction.
     [[nodiscard]] Expected<model::Modification> lock(qint64 id) const;
+
+private:
     // Applies one transition to a row this transaction has locked.
     [[nodiscard]] Expected<model::Modification> apply(const model::Modification& current,
                                                       model::SyncStatus to, const QString& actor,

@@ -149,6 +149,49 @@ Expected<model::QueueItem> QueueRepository::find(qint64 id) const
     return itemFromRow(*query);
 }
 
+Expected<model::QueueItem> QueueRepository::requeueResolved(qint64 modificationId,
+                                                            const nlohmann::json& payload) const
+{
+    // An UPDATE does not fire the insert trigger that wakes workers (migration 0008): notify.
+    auto query = runQuery(
+        m_db, u"requeue the resolved item",
+        u"WITH q AS (UPDATE pfa_write_queue SET status = 'pending', scheduled_at = now(),"
+        "            payload = CAST(:payload AS jsonb), retry_count = 0, last_error = NULL,"
+        "            failure_class = NULL, idempotency_key = gen_random_uuid(),"
+        "            sent_version = NULL, coalesced_into = NULL"
+        "      WHERE modification_id = :modification AND status = 'failed' RETURNING *),"
+        " wake AS (SELECT pg_notify('pfa_sync_work', 'queued') FROM q)"
+        " SELECT "_s +
+            Columns + u" FROM q WHERE (SELECT count(*) FROM wake) >= 0"_s,
+        {{"payload"_L1, jsonText(payload)}, {"modification"_L1, modificationId}});
+    if (!query)
+        return std::unexpected(query.error());
+    if (!query->next())
+        return fail(ErrorCode::Conflict,
+                    u"modification %1 has no failed queue item to requeue"_s.arg(modificationId));
+    return itemFromRow(*query);
+}
+
+Expected<model::QueueItem> QueueRepository::closeUnsent(qint64 modificationId,
+                                                        const QString& reason) const
+{
+    auto query = runQuery(
+        m_db, u"close the unsent item",
+        u"WITH q AS (UPDATE pfa_write_queue SET status = 'completed', completed_at = now(),"
+        "            last_error = :reason, failure_class = NULL"
+        "      WHERE modification_id = :modification AND status = 'failed' RETURNING *),"
+        " wake AS (SELECT pg_notify('pfa_sync_work', 'queued') FROM q)"
+        " SELECT "_s +
+            Columns + u" FROM q WHERE (SELECT count(*) FROM wake) >= 0"_s,
+        {{"reason"_L1, reason}, {"modification"_L1, modificationId}});
+    if (!query)
+        return std::unexpected(query.error());
+    if (!query->next())
+        return fail(ErrorCode::Conflict,
+                    u"modification %1 has no failed queue item to close"_s.arg(modificationId));
+    return itemFromRow(*query);
+}
+
 Expected<std::map<model::QueueStatus, qint64>>
 QueueRepository::countsByStatus(std::optional<qint64> organizationId) const
 {

@@ -42,6 +42,15 @@ public:
     [[nodiscard]] Expected<int> reclaimExpiredLeases() const;
 
     [[nodiscard]] Expected<model::QueueItem> find(qint64 id) const;
+
+    // After a conflict's resolution: the modification's failed item goes back to the queue as a
+    // new request (new Idempotency-Key, retries reset, `payload` = the delta to send now).
+    [[nodiscard]] Expected<model::QueueItem> requeueResolved(qint64 modificationId,
+                                                             const nlohmann::json& payload) const;
+    // Closes the modification's failed item without sending it (its change was dropped), so the
+    // record's later items may go.
+    [[nodiscard]] Expected<model::QueueItem> closeUnsent(qint64 modificationId,
+                                                         const QString& reason) const;
     [[nodiscard]] Expected<std::map<model::QueueStatus, qint64>>
     countsByStatus(std::optional<qint64> organizationId) const;
 
