@@ -172,6 +172,77 @@ Expected<model::QueueItem> QueueRepository::requeueResolved(qint64 modificationI
     return itemFromRow(*query);
 }
 
+Expected<std::vector<model::QueueItem>>
+QueueRepository::deadLetters(std::optional<qint64> organizationId,
+                             std::optional<model::FailureClass> failureClass) const
+{
+    auto query = runQuery(
+        m_db, u"list dead letters",
+        u"SELECT "_s + Columns +
+            u" FROM pfa_write_queue q WHERE q.status = 'failed'"
+            " AND q.failure_class IS DISTINCT FROM 'conflict'"
+            " AND (CAST(:org AS bigint) IS NULL OR q.organization_id = :org)"
+            " AND (CAST(:class AS text) IS NULL OR q.failure_class = :class)"
+            " ORDER BY q.id"_s,
+        {{"org"_L1, organizationId ? QVariant(*organizationId) : QVariant()},
+         {"class"_L1, failureClass ? QVariant(model::toWire(*failureClass)) : QVariant()}});
+    if (!query)
+        return std::unexpected(query.error());
+    std::vector<model::QueueItem> items;
+    while (query->next()) {
+        auto item = itemFromRow(*query);
+        if (!item)
+            return std::unexpected(item.error());
+        items.push_back(std::move(*item));
+    }
+    return items;
+}
+
+Expected<model::QueueItem> QueueRepository::lockDeadLetter(qint64 id) const
+{
+    auto query =
+        runQuery(m_db, u"lock the dead letter",
+                 u"SELECT "_s + Columns + u" FROM pfa_write_queue q WHERE q.id = :id FOR UPDATE"_s,
+                 {{"id"_L1, id}});
+    if (!query)
+        return std::unexpected(query.error());
+    if (!query->next())
+        return fail(ErrorCode::NotFound, u"queue item %1 does not exist"_s.arg(id));
+    auto item = itemFromRow(*query);
+    if (!item)
+        return item;
+    if (item->status != model::QueueStatus::Failed ||
+        item->failureClass == model::FailureClass::Conflict)
+        return fail(
+            ErrorCode::Conflict,
+            u"queue item %1 is not a dead letter (it is %2%3)"_s.arg(id).arg(
+                model::toWire(item->status), item->failureClass == model::FailureClass::Conflict
+                                                 ? u", a conflict to resolve"_s
+                                                 : QString()));
+    return item;
+}
+
+Expected<model::QueueItem> QueueRepository::redrive(qint64 id) const
+{
+    // An UPDATE does not fire the insert trigger that wakes workers (migration 0008): notify.
+    auto query =
+        runQuery(m_db, u"redrive the dead letter",
+                 u"WITH q AS (UPDATE pfa_write_queue SET status = 'pending', scheduled_at = now(),"
+                 "            retry_count = 0, last_error = NULL, failure_class = NULL,"
+                 "            idempotency_key = gen_random_uuid(), sent_version = NULL,"
+                 "            coalesced_into = NULL, refresh_first = true"
+                 "      WHERE id = :id AND status = 'failed' RETURNING *),"
+                 " wake AS (SELECT pg_notify('pfa_sync_work', 'queued') FROM q)"
+                 " SELECT "_s +
+                     Columns + u" FROM q WHERE (SELECT count(*) FROM wake) >= 0"_s,
+                 {{"id"_L1, id}});
+    if (!query)
+        return std::unexpected(query.error());
+    if (!query->next())
+        return fail(ErrorCode::Conflict, u"queue item %1 is not a dead letter"_s.arg(id));
+    return itemFromRow(*query);
+}
+
 Expected<model::QueueItem> QueueRepository::closeUnsent(qint64 modificationId,
                                                         const QString& reason) const
 {

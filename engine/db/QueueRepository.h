@@ -47,6 +47,16 @@ public:
     // new request (new Idempotency-Key, retries reset, `payload` = the delta to send now).
     [[nodiscard]] Expected<model::QueueItem> requeueResolved(qint64 modificationId,
                                                              const nlohmann::json& payload) const;
+    // Dead letters: failed items other than conflicts (those are resolved, not retried), oldest
+    // first, optionally of one organization and one failure class.
+    [[nodiscard]] Expected<std::vector<model::QueueItem>>
+    deadLetters(std::optional<qint64> organizationId,
+                std::optional<model::FailureClass> failureClass) const;
+    // Locks a dead letter for the caller's transaction (NotFound or Conflict when it is none).
+    [[nodiscard]] Expected<model::QueueItem> lockDeadLetter(qint64 id) const;
+    // Redrive: the dead letter goes back to the queue under a new Idempotency-Key with its
+    // retries reset, flagged to have its record re-read from PEMS before it is decided again.
+    [[nodiscard]] Expected<model::QueueItem> redrive(qint64 id) const;
     // Closes the modification's failed item without sending it (its change was dropped), so the
     // record's later items may go.
     [[nodiscard]] Expected<model::QueueItem> closeUnsent(qint64 modificationId,

@@ -104,6 +104,7 @@ Expected<ClaimedItem> claimedFromRow(const QSqlQuery& row)
     item.rollbackOfVersion = optionalInt(row.value(19));
     item.sentVersion = optionalInt(row.value(24));
     item.coalescedInto = optionalInt(row.value(25));
+    item.refreshFirst = row.value(26).toBool();
     if (!row.value(20).isNull()) {
         item.mirrorId = row.value(20).toLongLong();
         item.mirrorVersion = row.value(21).toLongLong();
@@ -177,14 +178,16 @@ Expected<std::vector<ClaimedItem>> WriteBatchRepository::claim(int limit,
         "    FROM picked WHERE q.id = picked.id"
         "  RETURNING q.id, q.modification_id, q.organization_id, q.pfa_id, q.operation,"
         "            q.priority, q.retry_count, q.max_retries, q.job_id, q.idempotency_key,"
-        "            q.created_at, q.scheduled_at, q.sent_version, q.coalesced_into)"
+        "            q.created_at, q.scheduled_at, q.sent_version, q.coalesced_into,"
+        "            q.refresh_first)"
         " SELECT c.id, c.modification_id, c.organization_id, o.code, c.pfa_id, c.operation,"
         "        c.priority, c.retry_count, c.max_retries,"
         "        (SELECT count(*) FROM pfa_sync_attempt a WHERE a.queue_id = c.id),"
         "        c.job_id, c.idempotency_key::text, c.created_at, c.scheduled_at,"
         "        m.base_version, m.sync_status, m.delta::text, m.change_reason,"
         "        COALESCE(NULLIF(u.email, ''), u.display_name), m.rollback_of_version,"
-        "        mi.id, mi.version, mi.deleted, mi.data::text, c.sent_version, c.coalesced_into"
+        "        mi.id, mi.version, mi.deleted, mi.data::text, c.sent_version, c.coalesced_into,"
+        "        c.refresh_first"
         "   FROM claimed c"
         "   JOIN pfa_modification m ON m.id = c.modification_id"
         "   JOIN app_user u ON u.id = m.user_id"
@@ -469,6 +472,28 @@ Expected<int> WriteBatchRepository::release(const std::vector<qint64>& queueIds)
                           " locked_until = NULL WHERE id = ANY(CAST(:ids AS bigint[]))"
                           " AND status = 'processing' AND locked_by = :worker"_s,
                           {{"ids"_L1, idArray(queueIds)}, {"worker"_L1, m_workerId}});
+    if (!query)
+        return std::unexpected(query.error());
+    return query->numRowsAffected();
+}
+
+Expected<int> WriteBatchRepository::refreshed(const std::vector<qint64>& queueIds,
+                                              const QString& error)
+{
+    if (queueIds.empty())
+        return 0;
+    // Re-read: claimable again at once, now planned against the mirror. Not re-read (PEMS did not
+    // answer): the flag stays and the item waits like a retry, without spending one.
+    auto query = runQuery(
+        m_db, u"return re-read queue items",
+        u"UPDATE pfa_write_queue SET status = 'pending', locked_by = NULL, locked_until = NULL,"
+        " refresh_first = :failed, last_error = NULLIF(:error, ''),"
+        " scheduled_at = CASE WHEN :failed THEN now() + interval '5 seconds' ELSE now() END"
+        " WHERE id = ANY(CAST(:ids AS bigint[])) AND locked_by = :worker"_s,
+        {{"failed"_L1, !error.isEmpty()},
+         {"error"_L1, error},
+         {"ids"_L1, idArray(queueIds)},
+         {"worker"_L1, m_workerId}});
     if (!query)
         return std::unexpected(query.error());
     return query->numRowsAffected();

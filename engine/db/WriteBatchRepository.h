@@ -43,6 +43,7 @@ struct ClaimedItem
     // that request exactly (same version, same coalesced items).
     std::optional<qint64> sentVersion;
     std::optional<qint64> coalescedInto; // the head it went out with
+    bool refreshFirst = false;           // redriven: re-read the record before deciding
     qint64 mirrorId = 0;                 // 0: the record is not in the mirror
     qint64 mirrorVersion = 0;
     bool mirrorDeleted = false;
@@ -146,6 +147,10 @@ public:
 
     // Gives claimed items back untouched (their modifications are still queued).
     [[nodiscard]] Expected<int> release(const std::vector<qint64>& queueIds);
+    // Gives back items whose record was re-read from PEMS before deciding (a redriven dead
+    // letter); with an `error`, the re-read failed and is tried again later.
+    [[nodiscard]] Expected<int> refreshed(const std::vector<qint64>& queueIds,
+                                          const QString& error = {});
     // Closes queue items whose modification left the queue meanwhile (e.g. discarded).
     [[nodiscard]] Expected<int> retire(const std::vector<qint64>& queueIds, const QString& reason);
 

@@ -10,10 +10,12 @@ using namespace Qt::StringLiterals;
 namespace pfa::sync {
 
 BatchClaimer::BatchClaimer(db::Database& database, WorkerConfig config,
-                           std::shared_ptr<SyncMetrics> metrics)
+                           std::shared_ptr<SyncMetrics> metrics,
+                           std::shared_ptr<CycleJobs> cycleJobs)
     : m_database(database)
     , m_config(std::move(config))
     , m_metrics(std::move(metrics))
+    , m_cycleJobs(std::move(cycleJobs))
 {}
 
 BatchClaimer::~BatchClaimer() = default;
@@ -57,8 +59,29 @@ ClaimedBatch BatchClaimer::claim(int limit)
         batch.organizations.insert(item.organizationId);
     }
     batch.records = int(records.size());
-    if (!claimed->empty())
-        decide(std::move(*claimed), batch);
+
+    // A redriven record is re-read before anything of it is decided; the items queued behind its
+    // head wait untouched.
+    std::set<std::pair<qint64, QString>> refreshing;
+    std::vector<db::ClaimedItem> toDecide;
+    std::vector<qint64> waiting;
+    for (auto& item : *claimed) {
+        const std::pair<qint64, QString> record{item.organizationId, item.pfaId};
+        if (item.refreshFirst && !refreshing.contains(record)) {
+            refreshing.insert(record);
+            batch.refresh.push_back(std::move(item));
+        } else if (refreshing.contains(record)) {
+            waiting.push_back(item.queueId);
+        } else {
+            toDecide.push_back(std::move(item));
+        }
+    }
+    if (auto released = m_batches->release(waiting); !released) {
+        trouble(batch, released.error());
+        return batch;
+    }
+    if (!toDecide.empty())
+        decide(std::move(toDecide), batch);
     return batch;
 }
 
@@ -185,8 +208,8 @@ void BatchClaimer::decide(std::vector<db::ClaimedItem> claimed, ClaimedBatch& ba
 
 std::optional<qint64> BatchClaimer::cycleJob(qint64 organizationId)
 {
-    if (const auto found = m_cycleJobs.find(organizationId); found != m_cycleJobs.end())
-        return found->second;
+    if (const auto found = m_cycleJobs->find(organizationId))
+        return found;
     auto job =
         db::JobRepository(m_batches->database())
             .create(organizationId, model::JobTrigger::Schedule, std::nullopt, m_config.workerId);
@@ -194,18 +217,8 @@ std::optional<qint64> BatchClaimer::cycleJob(qint64 organizationId)
         qCWarning(lcSync).noquote() << "cannot open a sync job:" << job.error().message;
         return std::nullopt;
     }
-    m_cycleJobs[organizationId] = job->id;
-    return job->id;
-}
-
-void BatchClaimer::adoptJob(qint64 organizationId, qint64 jobId)
-{
-    m_cycleJobs[organizationId] = jobId;
-}
-
-void BatchClaimer::startCycle()
-{
-    m_cycleJobs.clear();
+    // A job adopted meanwhile (sync now) wins; this one stays empty and finishes as such.
+    return m_cycleJobs->setIfAbsent(organizationId, job->id);
 }
 
 void BatchClaimer::shutdown()

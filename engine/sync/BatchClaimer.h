@@ -1,6 +1,7 @@
 #pragma once
 
 #include "db/WriteBatchRepository.h"
+#include "sync/CycleJobs.h"
 #include "sync/SendGroup.h"
 #include "sync/SyncMetrics.h"
 #include "sync/WorkerConfig.h"
@@ -24,6 +25,9 @@ struct ClaimedBatch
     // Started items of a group that lost a member (its modification was discarded between claim
     // and start): back to the queue without spending an attempt, through the recorder.
     std::vector<db::SettledItem> withdrawn;
+    // Redriven dead letters, still leased: the worker re-reads their records from PEMS into the
+    // mirror and gives them back (WriteBatchRepository::refreshed) to be decided by a later claim.
+    std::vector<db::ClaimedItem> refresh;
     std::set<qint64> organizations; // those claimed from (a claim skips paused organizations)
     int records = 0;                // records claimed: as many as asked means more may be due
     bool trouble = false;           // a statement failed: try again later
@@ -41,15 +45,12 @@ class BatchClaimer final : public QObject
 
 public:
     // `database` must outlive the claimer.
-    BatchClaimer(db::Database& database, WorkerConfig config, std::shared_ptr<SyncMetrics> metrics);
+    BatchClaimer(db::Database& database, WorkerConfig config, std::shared_ptr<SyncMetrics> metrics,
+                 std::shared_ptr<CycleJobs> cycleJobs);
     ~BatchClaimer() override;
 
     // In the claimer's thread:
     [[nodiscard]] ClaimedBatch claim(int limit);
-    // Items of `organizationId` claimed from now on until the next cycle belong to `jobId`.
-    void adoptJob(qint64 organizationId, qint64 jobId);
-    // The next scheduled cycle groups its items into new jobs.
-    void startCycle();
     // Releases the thread's connection. Run it last.
     void shutdown();
 
@@ -63,7 +64,7 @@ private:
     const WorkerConfig m_config;
     std::shared_ptr<SyncMetrics> m_metrics;
     std::unique_ptr<db::WriteBatchRepository> m_batches; // reset after trouble: reopened next time
-    std::map<qint64, qint64> m_cycleJobs;                // organization → the job of this cycle
+    std::shared_ptr<CycleJobs> m_cycleJobs;
 };
 
 } // namespace pfa::sync

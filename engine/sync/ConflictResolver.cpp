@@ -5,10 +5,9 @@
 #include "db/ModificationRepository.h"
 #include "db/QueueRepository.h"
 #include "db/Transaction.h"
-#include "db/UserRepository.h"
 #include "model/Validator.h"
+#include "sync/Authorization.h"
 
-#include <QStringList>
 #include <algorithm>
 
 using namespace Qt::StringLiterals;
@@ -16,27 +15,6 @@ using namespace Qt::StringLiterals;
 namespace pfa::sync {
 
 namespace {
-
-Expected<void> mayResolve(const QSqlDatabase& db, qint64 userId, qint64 organizationId)
-{
-    db::UserRepository users(db);
-    auto user = users.findById(userId);
-    if (!user)
-        return std::unexpected(user.error());
-    if (!user->active)
-        return fail(ErrorCode::Forbidden, u"user %1 is deactivated"_s.arg(user->email));
-    auto permissions = users.permissions(userId);
-    if (!permissions)
-        return std::unexpected(permissions.error());
-    const bool allowed = std::ranges::any_of(*permissions, [&](const auto& permission) {
-        return permission.organizationId == organizationId && permission.permResolve;
-    });
-    if (!allowed)
-        return fail(
-            ErrorCode::Forbidden,
-            u"%1 may not resolve conflicts of this organization (perm_resolve)"_s.arg(user->email));
-    return {};
-}
 
 // The change a merge sends: the local change's fields outside the conflict as they were, and
 // per conflicting field the chosen value (PEMS' choice leaves the field out).
@@ -89,9 +67,7 @@ Expected<Resolved> ConflictResolver::resolve(const Resolve& request, qint64 user
     auto conflict = conflicts.lockUnresolved(request.conflictId);
     if (!conflict)
         return std::unexpected(conflict.error());
-    if (auto allowed = mayResolve(m_db, userId, conflict->organizationId); !allowed)
-        return std::unexpected(allowed.error());
-    auto user = db::UserRepository(m_db).findById(userId);
+    auto user = authorize(m_db, userId, conflict->organizationId, OrganizationRight::Resolve);
     if (!user)
         return std::unexpected(user.error());
     const QString actor = user->email;

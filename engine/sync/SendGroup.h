@@ -17,8 +17,13 @@ struct SendGroup
     std::vector<db::ClaimedItem> items;
     model::FieldMap merged; // the items' deltas applied in order (UPDATE only)
     qint64 version = 0;
-    QDateTime startedAt;                        // when the request went out
-    std::chrono::steady_clock::time_point slot; // the rate limiter's send time
+    QDateTime startedAt; // when the request went out
+    // The rate limiter's slot as this process sees it: `slot` is when to send (never before the
+    // server's slot), `deadline` the latest send that still counts as on time (measured from
+    // before the reservation, so a stall while it returned cannot hide lateness).
+    std::chrono::steady_clock::time_point slot;
+    std::chrono::steady_clock::time_point deadline;
+    int reservations = 0;
 
     [[nodiscard]] const db::ClaimedItem& head() const { return items.front(); }
 };

@@ -19,6 +19,7 @@ WriteSyncEngine::WriteSyncEngine(db::Database& database, WorkerConfig config, QO
     , m_database(database)
     , m_config(std::move(config))
     , m_metrics(std::make_shared<SyncMetrics>())
+    , m_cycleJobs(std::make_shared<CycleJobs>())
 {}
 
 WriteSyncEngine::~WriteSyncEngine()
@@ -32,7 +33,8 @@ void WriteSyncEngine::start()
         return;
     m_thread = std::make_unique<QThread>();
     m_thread->setObjectName(u"pfa-write-worker"_s);
-    auto* worker = new WriteWorker(m_database, m_config, m_metrics); // deleted in its thread
+    auto* worker =
+        new WriteWorker(m_database, m_config, m_metrics, m_cycleJobs); // deleted in its thread
     worker->moveToThread(m_thread.get());
     m_worker = worker;
     connect(m_thread.get(), &QThread::started, worker, &WriteWorker::start);
@@ -99,16 +101,9 @@ Expected<model::SyncJob> WriteSyncEngine::syncNow(qint64 organizationId,
     auto job = db::JobRepository(*connection).create(organizationId, trigger, requestedBy, actor);
     if (!job)
         return job;
-    if (m_worker) {
-        const qint64 jobId = job->id;
-        QMetaObject::invokeMethod(
-            m_worker,
-            [worker = m_worker, organizationId, jobId] {
-                if (worker)
-                    worker->adoptJob(organizationId, jobId);
-            },
-            Qt::QueuedConnection);
-    }
+    // Before returning: every claim decided from now on puts this organization's items in it.
+    m_cycleJobs->adopt(organizationId, job->id);
+    wake();
     return job;
 }
 

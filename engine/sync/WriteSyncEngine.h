@@ -3,6 +3,7 @@
 #include "model/Error.h"
 #include "model/JobTrigger.h"
 #include "model/SyncJob.h"
+#include "sync/CycleJobs.h"
 #include "sync/SyncMetrics.h"
 #include "sync/WorkerConfig.h"
 
@@ -64,6 +65,7 @@ private:
     db::Database& m_database;
     const WorkerConfig m_config;
     std::shared_ptr<SyncMetrics> m_metrics;
+    std::shared_ptr<CycleJobs> m_cycleJobs; // shared with the worker's claimer
     std::unique_ptr<QThread> m_thread;
     QPointer<WriteWorker> m_worker; // lives in m_thread; deleted when it finishes
     bool m_running = false;

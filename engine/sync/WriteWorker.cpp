@@ -31,6 +31,9 @@ constexpr int ConnectionsPerManager = 6;
 // A slot the rate limiter gave that is missed by more than this is asked for again: sending late
 // could bunch requests into one second.
 constexpr auto LateSlotTolerance = 5ms; // below RateLimiter::Tolerance
+// Reservations of one request before it goes out even if late: a database so slow that every
+// reservation returns late must not stop sending altogether.
+constexpr int MaxReservations = 4;
 // Outcomes the recorder may be behind by, in claim windows, before the worker stops claiming.
 constexpr int RecordingBacklogWindows = 4;
 // How long a stop waits for the recorder once the requests in flight were abandoned.
@@ -54,10 +57,11 @@ std::chrono::milliseconds ceilMs(std::chrono::microseconds value)
 } // namespace
 
 WriteWorker::WriteWorker(db::Database& database, WorkerConfig config,
-                         std::shared_ptr<SyncMetrics> metrics)
+                         std::shared_ptr<SyncMetrics> metrics, std::shared_ptr<CycleJobs> cycleJobs)
     : m_database(database)
     , m_config(std::move(config))
     , m_metrics(std::move(metrics))
+    , m_cycleJobs(std::move(cycleJobs))
     , m_rateLimiter(m_config.rateLimit)
     , m_retryPolicy(m_config.retryDelay, 0, m_config.retryJitter)
     , m_cronTimer(this)
@@ -173,15 +177,6 @@ void WriteWorker::wake()
     schedulePump();
 }
 
-void WriteWorker::adoptJob(qint64 organizationId, qint64 jobId)
-{
-    if (m_claimer)
-        QMetaObject::invokeMethod(m_claimer, [claimer = m_claimer, organizationId, jobId] {
-            claimer->adoptJob(organizationId, jobId);
-        });
-    schedulePump();
-}
-
 void WriteWorker::onWake(const QString& reason)
 {
     // Only this worker pauses organizations in m_pausedOrganizations (PEMS refused their
@@ -237,6 +232,11 @@ void WriteWorker::onClaimed(ClaimedBatch batch, int limit)
         scheduleFlush();
     }
     if (m_state == State::Stopping) {
+        std::vector<qint64> unread;
+        for (const auto& item : batch.refresh)
+            unread.push_back(item.queueId);
+        if (auto released = m_batches->release(unread); !released)
+            databaseTrouble(released.error());
         for (const auto& group : batch.groups)
             settleGroup(group,
                         {.requeue = true,
@@ -256,6 +256,8 @@ void WriteWorker::onClaimed(ClaimedBatch batch, int limit)
             armDueTimer();
         return;
     }
+    for (auto& item : batch.refresh)
+        rereadBeforeDeciding(std::move(item));
     dispatch(std::move(batch.groups));
     if (batch.records >= limit && !batch.trouble)
         schedulePump();
@@ -266,6 +268,7 @@ void WriteWorker::dispatch(std::vector<SendGroup> groups)
     if (groups.empty())
         return;
     std::vector<std::chrono::microseconds> delays(groups.size(), 0us);
+    const auto before = Clock::now();
     if (!m_rateLimiter.unlimited()) {
         auto reserved = m_rateLimiter.reserve(m_batches->database(), int(groups.size()));
         if (!reserved) {
@@ -282,24 +285,34 @@ void WriteWorker::dispatch(std::vector<SendGroup> groups)
         }
         delays = std::move(*reserved);
     }
-    const auto now = Clock::now();
+    const auto after = Clock::now();
     for (std::size_t i = 0; i < groups.size(); ++i) {
         const quint64 id = m_nextGroupId++;
         SendGroup& group = m_groups.emplace(id, std::move(groups[i])).first->second;
         group.id = id;
-        group.slot = now + delays[i];
-        if (delays[i] <= 0us) {
-            m_ready.push_back(id);
-        } else {
-            QTimer::singleShot(ceilMs(delays[i]), Qt::PreciseTimer, this, [this, id] {
-                if (m_groups.contains(id) && m_state == State::Running) {
-                    m_ready.push_back(id);
-                    sendReady();
-                }
-            });
-        }
+        scheduleSend(group, delays[i], before, after);
     }
     sendReady();
+}
+
+void WriteWorker::scheduleSend(SendGroup& group, std::chrono::microseconds delay,
+                               Clock::time_point before, Clock::time_point after)
+{
+    ++group.reservations;
+    group.slot = after + delay;
+    group.deadline = before + delay + LateSlotTolerance;
+    const auto wait = group.slot - Clock::now();
+    if (wait <= 0us) {
+        m_ready.push_back(group.id);
+        return;
+    }
+    QTimer::singleShot(std::chrono::ceil<std::chrono::milliseconds>(wait), Qt::PreciseTimer, this,
+                       [this, id = group.id] {
+                           if (m_groups.contains(id) && m_state == State::Running) {
+                               m_ready.push_back(id);
+                               sendReady();
+                           }
+                       });
 }
 
 bool WriteWorker::holding() const
@@ -326,19 +339,25 @@ void WriteWorker::sendReady()
             m_groups.erase(found);
             continue;
         }
-        if (!m_rateLimiter.unlimited() && Clock::now() > group.slot + LateSlotTolerance) {
-            // Late (a hold, or a full pipeline): a new slot keeps the spacing.
+        if (!m_rateLimiter.unlimited() && Clock::now() > group.deadline &&
+            group.reservations < MaxReservations) {
+            // Late (a hold, a full pipeline, a stalled thread): a new slot keeps the spacing.
+            const auto before = Clock::now();
             auto slot = m_rateLimiter.reserve(m_batches->database(), 1);
-            if (slot && slot->front() > 0us) {
-                group.slot = Clock::now() + slot->front();
-                QTimer::singleShot(ceilMs(slot->front()), Qt::PreciseTimer, this, [this, id] {
-                    if (m_groups.contains(id) && m_state == State::Running) {
-                        m_ready.push_back(id);
-                        sendReady();
-                    }
-                });
+            if (!slot) {
+                // Without a slot nothing may go out: back to the queue, no attempt spent.
+                settleGroup(group,
+                            {.requeue = true,
+                             .delay = 1s,
+                             .error = u"waiting for the rate limiter"_s,
+                             .modificationStatus = model::SyncStatus::Queued},
+                            std::nullopt);
+                m_groups.erase(found);
+                databaseTrouble(slot.error());
                 continue;
             }
+            scheduleSend(group, slot->front(), before, Clock::now());
+            continue; // ready again at once or when its slot comes, and checked again then
         }
         send(id);
     }
@@ -482,6 +501,53 @@ void WriteWorker::failed(SendGroup group, const pems::PemsFailure& failure,
     settleGroup(group, pattern, attempt);
 }
 
+void WriteWorker::rereadBeforeDeciding(db::ClaimedItem item)
+{
+    // The GET counts against the rate limit like any request.
+    std::chrono::microseconds wait = 0us;
+    if (!m_rateLimiter.unlimited()) {
+        if (auto slot = m_rateLimiter.reserve(m_batches->database(), 1))
+            wait = slot->front();
+    }
+    ++m_refreshing;
+    QTimer::singleShot(ceilMs(wait), Qt::PreciseTimer, this, [this, item] {
+        if (m_clients.empty()) {
+            --m_refreshing; // stopped meanwhile: the lease was released, the flag stays
+            return;
+        }
+        leastBusyClient()->get(
+            {.pfaId = item.pfaId, .organizationCode = item.organizationCode}, this,
+            [this, item](pems::RecordOutcome record, pems::ExchangeInfo) {
+                --m_refreshing;
+                QString error;
+                if (!record) {
+                    // Gone from PEMS: nothing to re-read; the next claim decides, and PEMS' answer
+                    // to the request (404) makes it a dead letter again with that reason.
+                    if (!pems::isNotFound(record.error()))
+                        error = u"re-reading the record from PEMS failed: "_s +
+                                pems::describe(record.error());
+                } else {
+                    auto stored = db::MirrorRepository(m_batches->database())
+                                      .store({.organizationId = item.organizationId,
+                                              .pfaId = item.pfaId,
+                                              .version = record->version,
+                                              .data = record->data,
+                                              .pemsUpdatedAt = record->updatedAt,
+                                              .source = model::HistorySource::Pull,
+                                              .actor = m_config.workerId});
+                    if (!stored)
+                        error = u"could not store PEMS' version: "_s + stored.error().message;
+                }
+                if (auto returned = m_batches->refreshed({item.queueId}, error); !returned)
+                    databaseTrouble(returned.error());
+                if (m_state == State::Stopping)
+                    finishStopWhenDone();
+                else
+                    schedulePump();
+            });
+    });
+}
+
 void WriteWorker::refreshAfterConflict(SendGroup group, db::SettledItem::Attempt attempt)
 {
     // The GET counts against the rate limit like any request.
@@ -617,7 +683,7 @@ void WriteWorker::startHelpers()
         thread->start();
         return thread;
     };
-    m_claimer = new BatchClaimer(m_database, m_config, m_metrics);
+    m_claimer = new BatchClaimer(m_database, m_config, m_metrics, m_cycleJobs);
     m_claimerThread = startThread(m_claimer, u"pfa-claimer"_s);
     m_recorder = new OutcomeRecorder(m_database, m_config.workerId);
     connect(m_recorder, &OutcomeRecorder::recorded, this, &WriteWorker::onRecorded);
@@ -701,7 +767,7 @@ void WriteWorker::onCronTick()
     if (auto finished = m_batches->finishSettledJobs(); !finished)
         databaseTrouble(finished.error());
     // The next cycle groups its items into new jobs.
-    QMetaObject::invokeMethod(m_claimer, &BatchClaimer::startCycle);
+    m_cycleJobs->startCycle();
     if (Clock::now() - m_lastPrune > 1h) {
         m_lastPrune = Clock::now();
         if (auto pruned = m_batches->pruneCompleted(m_config.retention); pruned && *pruned > 0)

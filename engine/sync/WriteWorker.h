@@ -3,6 +3,7 @@
 #include "db/WriteBatchRepository.h"
 #include "pems/ExchangeInfo.h"
 #include "pems/PemsOutcome.h"
+#include "sync/CycleJobs.h"
 #include "sync/RateLimiter.h"
 #include "sync/RetryPolicy.h"
 #include "sync/SendGroup.h"
@@ -50,7 +51,9 @@ class WriteWorker final : public QObject
     Q_DISABLE_COPY_MOVE(WriteWorker)
 
 public:
-    WriteWorker(db::Database& database, WorkerConfig config, std::shared_ptr<SyncMetrics> metrics);
+    // `cycleJobs` is shared with the engine, which adopts sync-now jobs into it.
+    WriteWorker(db::Database& database, WorkerConfig config, std::shared_ptr<SyncMetrics> metrics,
+                std::shared_ptr<CycleJobs> cycleJobs);
     ~WriteWorker() override;
 
 public Q_SLOTS:
@@ -59,8 +62,6 @@ public Q_SLOTS:
     // within stopTimeout (then they are abandoned and requeued: their key makes a resend safe).
     void stop();
     void wake();
-    // Items of `organizationId` claimed from now on until the next scheduled cycle belong to it.
-    void adoptJob(qint64 organizationId, qint64 jobId);
 
 Q_SIGNALS:
     void started();
@@ -81,6 +82,9 @@ private:
     void pump();
     void onClaimed(ClaimedBatch batch, int limit);
     void dispatch(std::vector<SendGroup> groups);
+    void scheduleSend(SendGroup& group, std::chrono::microseconds delay,
+                      std::chrono::steady_clock::time_point before,
+                      std::chrono::steady_clock::time_point after);
     void sendReady();
     void send(quint64 id);
     void onWritten(quint64 id, pems::WriteOutcome outcome, pems::ExchangeInfo exchange);
@@ -89,6 +93,7 @@ private:
     void failed(SendGroup group, const pems::PemsFailure& failure,
                 const pems::ExchangeInfo& exchange);
     void refreshAfterConflict(SendGroup group, db::SettledItem::Attempt attempt);
+    void rereadBeforeDeciding(db::ClaimedItem item);
     void settleGroup(const SendGroup& group, db::SettledItem pattern,
                      std::optional<db::SettledItem::Attempt> attempt);
     void holdSending(std::chrono::milliseconds wait);
@@ -112,6 +117,7 @@ private:
     db::Database& m_database;
     const WorkerConfig m_config;
     std::shared_ptr<SyncMetrics> m_metrics;
+    std::shared_ptr<CycleJobs> m_cycleJobs;
     RateLimiter m_rateLimiter;
     RetryPolicy m_retryPolicy;
     std::unique_ptr<db::WriteBatchRepository> m_batches;
