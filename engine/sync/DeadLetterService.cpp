@@ -9,6 +9,28 @@ using namespace Qt::StringLiterals;
 
 namespace pfa::sync {
 
+namespace {
+
+struct Held
+{
+    model::QueueItem item;
+    model::User user;
+};
+
+// A dead letter locked for the caller's transaction, and the user allowed to act on it.
+Expected<Held> holdDeadLetter(const QSqlDatabase& db, qint64 queueId, qint64 userId)
+{
+    auto item = db::QueueRepository(db).lockDeadLetter(queueId);
+    if (!item)
+        return std::unexpected(item.error());
+    auto user = authorize(db, userId, item->organizationId, OrganizationRight::Sync);
+    if (!user)
+        return std::unexpected(user.error());
+    return Held{std::move(*item), std::move(*user)};
+}
+
+} // namespace
+
 DeadLetterService::DeadLetterService(QSqlDatabase db)
     : m_db(std::move(db))
 {}
@@ -29,22 +51,19 @@ DeadLetterService::retry(const std::vector<qint64>& queueIds, qint64 userId) con
     db::ModificationRepository modifications(m_db);
     std::vector<model::QueueItem> redriven;
     for (const qint64 id : queueIds) {
-        auto item = queue.lockDeadLetter(id);
-        if (!item)
-            return std::unexpected(item.error());
-        auto user = authorize(m_db, userId, item->organizationId, OrganizationRight::Sync);
-        if (!user)
-            return std::unexpected(user.error());
+        auto held = holdDeadLetter(m_db, id, userId);
+        if (!held)
+            return std::unexpected(held.error());
+        const auto& [item, user] = *held;
         auto requeued = queue.redrive(id);
         if (!requeued)
             return std::unexpected(requeued.error());
-        auto queued =
-            modifications.transition(item->modificationId, model::SyncStatus::Queued, user->email,
-                                     {.syncError = QString(),
-                                      .queueId = id,
-                                      .details = {{"queueId", id},
-                                                  {"redrive", true},
-                                                  {"lastError", item->lastError.toStdString()}}});
+        auto queued = modifications.transition(
+            item.modificationId, model::SyncStatus::Queued, user.email,
+            {.syncError = QString(),
+             .queueId = id,
+             .details = {
+                 {"queueId", id}, {"redrive", true}, {"lastError", item.lastError.toStdString()}}});
         if (!queued)
             return std::unexpected(queued.error());
         redriven.push_back(std::move(*requeued));
@@ -80,16 +99,14 @@ DeadLetterService::discard(const std::vector<qint64>& queueIds, const QString& r
     db::ModificationRepository modifications(m_db);
     std::vector<model::QueueItem> closed;
     for (const qint64 id : queueIds) {
-        auto item = queue.lockDeadLetter(id);
-        if (!item)
-            return std::unexpected(item.error());
-        auto user = authorize(m_db, userId, item->organizationId, OrganizationRight::Sync);
-        if (!user)
-            return std::unexpected(user.error());
-        auto unsent = queue.closeUnsent(item->modificationId, u"discarded: "_s + reason);
+        auto held = holdDeadLetter(m_db, id, userId);
+        if (!held)
+            return std::unexpected(held.error());
+        const auto& [item, user] = *held;
+        auto unsent = queue.closeUnsent(item.modificationId, u"discarded: "_s + reason);
         if (!unsent)
             return std::unexpected(unsent.error());
-        auto discarded = modifications.discard(item->modificationId, reason, user->email);
+        auto discarded = modifications.discard(item.modificationId, reason, user.email);
         if (!discarded)
             return std::unexpected(discarded.error());
         closed.push_back(std::move(*unsent));

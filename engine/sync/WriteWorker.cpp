@@ -501,14 +501,32 @@ void WriteWorker::failed(SendGroup group, const pems::PemsFailure& failure,
     settleGroup(group, pattern, attempt);
 }
 
+std::chrono::microseconds WriteWorker::readSlotWait()
+{
+    // A GET counts against the rate limit like any request. Without a slot (the database is
+    // away) it goes anyway: reads are rare, and the write that follows waits for its own slot.
+    if (m_rateLimiter.unlimited())
+        return 0us;
+    auto slot = m_rateLimiter.reserve(m_batches->database(), 1);
+    return slot ? slot->front() : 0us;
+}
+
+Expected<model::MirrorRecord> WriteWorker::storePemsVersion(const db::ClaimedItem& item,
+                                                            const pems::PemsRecord& record)
+{
+    return db::MirrorRepository(m_batches->database())
+        .store({.organizationId = item.organizationId,
+                .pfaId = item.pfaId,
+                .version = record.version,
+                .data = record.data,
+                .pemsUpdatedAt = record.updatedAt,
+                .source = model::HistorySource::Pull,
+                .actor = m_config.workerId});
+}
+
 void WriteWorker::rereadBeforeDeciding(db::ClaimedItem item)
 {
-    // The GET counts against the rate limit like any request.
-    std::chrono::microseconds wait = 0us;
-    if (!m_rateLimiter.unlimited()) {
-        if (auto slot = m_rateLimiter.reserve(m_batches->database(), 1))
-            wait = slot->front();
-    }
+    const auto wait = readSlotWait();
     ++m_refreshing;
     QTimer::singleShot(ceilMs(wait), Qt::PreciseTimer, this, [this, item] {
         if (m_clients.empty()) {
@@ -527,15 +545,7 @@ void WriteWorker::rereadBeforeDeciding(db::ClaimedItem item)
                         error = u"re-reading the record from PEMS failed: "_s +
                                 pems::describe(record.error());
                 } else {
-                    auto stored = db::MirrorRepository(m_batches->database())
-                                      .store({.organizationId = item.organizationId,
-                                              .pfaId = item.pfaId,
-                                              .version = record->version,
-                                              .data = record->data,
-                                              .pemsUpdatedAt = record->updatedAt,
-                                              .source = model::HistorySource::Pull,
-                                              .actor = m_config.workerId});
-                    if (!stored)
+                    if (auto stored = storePemsVersion(item, *record); !stored)
                         error = u"could not store PEMS' version: "_s + stored.error().message;
                 }
                 if (auto returned = m_batches->refreshed({item.queueId}, error); !returned)
@@ -550,12 +560,7 @@ void WriteWorker::rereadBeforeDeciding(db::ClaimedItem item)
 
 void WriteWorker::refreshAfterConflict(SendGroup group, db::SettledItem::Attempt attempt)
 {
-    // The GET counts against the rate limit like any request.
-    std::chrono::microseconds wait = 0us;
-    if (!m_rateLimiter.unlimited()) {
-        if (auto slot = m_rateLimiter.reserve(m_batches->database(), 1))
-            wait = slot->front();
-    }
+    const auto wait = readSlotWait();
     ++m_refreshing;
     auto shared = std::make_shared<SendGroup>(std::move(group));
     QTimer::singleShot(ceilMs(wait), Qt::PreciseTimer, this, [this, shared, attempt] {
@@ -592,14 +597,7 @@ void WriteWorker::refreshAfterConflict(SendGroup group, db::SettledItem::Attempt
                     pattern.failureClass = model::FailureClass::Validation;
                     pattern.modificationStatus = model::SyncStatus::Failed;
                 } else {
-                    auto stored = db::MirrorRepository(m_batches->database())
-                                      .store({.organizationId = lead.organizationId,
-                                              .pfaId = lead.pfaId,
-                                              .version = record->version,
-                                              .data = record->data,
-                                              .pemsUpdatedAt = record->updatedAt,
-                                              .source = model::HistorySource::Pull,
-                                              .actor = m_config.workerId});
+                    auto stored = storePemsVersion(lead, *record);
                     if (!stored) {
                         databaseTrouble(stored.error());
                         pattern.error =

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "db/WriteBatchRepository.h"
+#include "model/MirrorRecord.h"
 #include "pems/ExchangeInfo.h"
 #include "pems/PemsOutcome.h"
 #include "sync/CycleJobs.h"
@@ -94,6 +95,9 @@ private:
                 const pems::ExchangeInfo& exchange);
     void refreshAfterConflict(SendGroup group, db::SettledItem::Attempt attempt);
     void rereadBeforeDeciding(db::ClaimedItem item);
+    [[nodiscard]] std::chrono::microseconds readSlotWait();
+    [[nodiscard]] Expected<model::MirrorRecord> storePemsVersion(const db::ClaimedItem& item,
+                                                                 const pems::PemsRecord& record);
     void settleGroup(const SendGroup& group, db::SettledItem pattern,
                      std::optional<db::SettledItem::Attempt> attempt);
     void holdSending(std::chrono::milliseconds wait);
