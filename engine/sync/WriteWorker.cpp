@@ -238,11 +238,7 @@ void WriteWorker::onClaimed(ClaimedBatch batch, int limit)
         if (auto released = m_batches->release(unread); !released)
             databaseTrouble(released.error());
         for (const auto& group : batch.groups)
-            settleGroup(group,
-                        {.requeue = true,
-                         .error = u"the worker stopped before sending it"_s,
-                         .modificationStatus = model::SyncStatus::Queued},
-                        std::nullopt);
+            requeueUnsent(group, u"the worker stopped before sending it"_s);
         flush();
         finishStopWhenDone();
         return;
@@ -274,12 +270,7 @@ void WriteWorker::dispatch(std::vector<SendGroup> groups)
         if (!reserved) {
             // Without a slot nothing may go out: back to the queue, no attempt spent.
             for (const auto& group : groups)
-                settleGroup(group,
-                            {.requeue = true,
-                             .delay = 1s,
-                             .error = u"waiting for the rate limiter"_s,
-                             .modificationStatus = model::SyncStatus::Queued},
-                            std::nullopt);
+                requeueUnsent(group, u"waiting for the rate limiter"_s, 1s);
             databaseTrouble(reserved.error());
             return;
         }
@@ -331,11 +322,7 @@ void WriteWorker::sendReady()
             continue;
         SendGroup& group = found->second;
         if (m_pausedOrganizations.contains(group.head().organizationId)) {
-            settleGroup(group,
-                        {.requeue = true,
-                         .error = u"the organization's write sync is paused"_s,
-                         .modificationStatus = model::SyncStatus::Queued},
-                        std::nullopt);
+            requeueUnsent(group, u"the organization's write sync is paused"_s);
             m_groups.erase(found);
             continue;
         }
@@ -346,12 +333,7 @@ void WriteWorker::sendReady()
             auto slot = m_rateLimiter.reserve(m_batches->database(), 1);
             if (!slot) {
                 // Without a slot nothing may go out: back to the queue, no attempt spent.
-                settleGroup(group,
-                            {.requeue = true,
-                             .delay = 1s,
-                             .error = u"waiting for the rate limiter"_s,
-                             .modificationStatus = model::SyncStatus::Queued},
-                            std::nullopt);
+                requeueUnsent(group, u"waiting for the rate limiter"_s, 1s);
                 m_groups.erase(found);
                 databaseTrouble(slot.error());
                 continue;
@@ -628,6 +610,17 @@ void WriteWorker::refreshAfterConflict(SendGroup group, db::SettledItem::Attempt
     });
 }
 
+void WriteWorker::requeueUnsent(const SendGroup& group, const QString& why,
+                                std::chrono::milliseconds delay)
+{
+    settleGroup(group,
+                {.requeue = true,
+                 .delay = delay,
+                 .error = why,
+                 .modificationStatus = model::SyncStatus::Queued},
+                std::nullopt);
+}
+
 void WriteWorker::settleGroup(const SendGroup& group, db::SettledItem pattern,
                               std::optional<db::SettledItem::Attempt> attempt)
 {
@@ -836,11 +829,7 @@ void WriteWorker::stop()
             ++it;
             continue;
         }
-        settleGroup(it->second,
-                    {.requeue = true,
-                     .error = u"the worker stopped before sending it"_s,
-                     .modificationStatus = model::SyncStatus::Queued},
-                    std::nullopt);
+        requeueUnsent(it->second, u"the worker stopped before sending it"_s);
         it = m_groups.erase(it);
     }
     m_ready.clear();
@@ -855,11 +844,7 @@ void WriteWorker::abandonInFlight()
     qCWarning(lcSync) << "stop timeout: abandoning" << m_inFlight.size()
                       << "requests; their items return to the queue with the same key";
     for (const quint64 id : m_inFlight) {
-        settleGroup(m_groups.at(id),
-                    {.requeue = true,
-                     .error = u"the worker stopped while waiting for PEMS' answer"_s,
-                     .modificationStatus = model::SyncStatus::Queued},
-                    std::nullopt);
+        requeueUnsent(m_groups.at(id), u"the worker stopped while waiting for PEMS' answer"_s);
         m_groups.erase(id);
     }
     m_inFlight.clear();

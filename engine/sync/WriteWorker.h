@@ -98,6 +98,10 @@ private:
     [[nodiscard]] std::chrono::microseconds readSlotWait();
     [[nodiscard]] Expected<model::MirrorRecord> storePemsVersion(const db::ClaimedItem& item,
                                                                  const pems::PemsRecord& record);
+    // Back to the queue as it was, without an answer to record: no attempt is spent (a request
+    // that did go out is repeated under the same key).
+    void requeueUnsent(const SendGroup& group, const QString& why,
+                       std::chrono::milliseconds delay = std::chrono::milliseconds(0));
     void settleGroup(const SendGroup& group, db::SettledItem pattern,
                      std::optional<db::SettledItem::Attempt> attempt);
     void holdSending(std::chrono::milliseconds wait);
