@@ -63,17 +63,35 @@ Expected<Resolved> ConflictResolver::resolve(const Resolve& request, qint64 user
     auto transaction = db::Transaction::begin(m_db);
     if (!transaction)
         return std::unexpected(transaction.error());
+    auto prepared = prepare(request, userId, true);
+    if (!prepared)
+        return std::unexpected(prepared.error());
+    auto resolved = carryOut(*prepared, userId);
+    if (!resolved)
+        return resolved;
+    if (auto committed = transaction->commit(); !committed)
+        return std::unexpected(committed.error());
+    return resolved;
+}
+
+Expected<PreparedResolution> ConflictResolver::prepare(const Resolve& request, qint64 userId,
+                                                       bool lock) const
+{
     db::ConflictRepository conflicts(m_db);
-    auto conflict = conflicts.lockUnresolved(request.conflictId);
+    auto conflict =
+        lock ? conflicts.lockUnresolved(request.conflictId) : conflicts.find(request.conflictId);
     if (!conflict)
         return std::unexpected(conflict.error());
+    if (conflict->status != model::ConflictStatus::Unresolved)
+        return fail(ErrorCode::Conflict,
+                    u"conflict %1 is already resolved"_s.arg(request.conflictId));
     auto user = authorize(m_db, userId, conflict->organizationId, OrganizationRight::Resolve);
     if (!user)
         return std::unexpected(user.error());
-    const QString actor = user->email;
 
     db::ModificationRepository modifications(m_db);
-    auto modification = modifications.lock(conflict->modificationId);
+    auto modification = lock ? modifications.lock(conflict->modificationId)
+                             : modifications.find(conflict->modificationId);
     if (!modification)
         return std::unexpected(modification.error());
     if (modification->status != model::SyncStatus::Conflict)
@@ -81,86 +99,98 @@ Expected<Resolved> ConflictResolver::resolve(const Resolve& request, qint64 user
                     u"modification %1 is %2, not in conflict"_s.arg(modification->id)
                         .arg(model::toWire(modification->status)));
 
-    std::optional<model::FieldMap> change;
+    PreparedResolution prepared{.conflict = std::move(*conflict),
+                                .modification = std::move(*modification),
+                                .actor = user->email,
+                                .strategy = request.strategy};
     switch (request.strategy) {
     case model::Resolution::UsePems:
         break;
     case model::Resolution::UseLocal:
-        change = modification->delta;
+        prepared.change = prepared.modification.delta;
         break;
     case model::Resolution::Merge: {
-        auto merged = mergedChange(*conflict, modification->delta, request.choices);
+        auto merged = mergedChange(prepared.conflict, prepared.modification.delta, request.choices);
         if (!merged)
             return std::unexpected(merged.error());
-        change = std::move(*merged);
+        prepared.change = std::move(*merged);
         break;
     }
     }
-    // A merge that keeps nothing of the local change is PEMS' version after all.
-    const bool sendsSomething = change && !change->empty();
+    // Validated on top of the record as the conflict showed it: the version the change is now
+    // based on. The worker validates again on top of whatever PEMS holds when it sends.
+    if (prepared.sendsSomething()) {
+        if (auto valid = model::Validator::check(prepared.conflict.pemsData, *prepared.change);
+            !valid)
+            return std::unexpected(valid.error());
+    }
+    if (request.strategy == model::Resolution::Merge) {
+        model::FieldMap mergedData;
+        for (const model::PfaField field : prepared.conflict.conflictFields) {
+            if (request.choices.at(field).source == FieldChoice::Source::Pems) {
+                const auto& pems = prepared.conflict.pemsData;
+                if (auto value = pems.find(field); value != pems.end())
+                    mergedData[field] = value->second;
+            } else {
+                mergedData[field] = prepared.change->at(field);
+            }
+        }
+        prepared.mergedData = std::move(mergedData);
+    }
+    return prepared;
+}
 
+Expected<Resolved> ConflictResolver::carryOut(const PreparedResolution& prepared,
+                                              qint64 userId) const
+{
+    const model::Conflict& conflict = prepared.conflict;
+    const qint64 modificationId = prepared.modification.id;
+    db::ModificationRepository modifications(m_db);
     db::QueueRepository queue(m_db);
     std::optional<model::Modification> after;
-    if (sendsSomething) {
-        // Validated on top of the record as the conflict showed it: the version the change is
-        // now based on. The worker validates again on top of whatever PEMS holds when it sends.
-        if (auto valid = model::Validator::check(conflict->pemsData, *change); !valid)
-            return std::unexpected(valid.error());
+    if (prepared.sendsSomething()) {
         auto rebased =
-            modifications.rebaseInConflict(modification->id, *change, conflict->pemsVersion);
+            modifications.rebaseInConflict(modificationId, *prepared.change, conflict.pemsVersion);
         if (!rebased)
             return std::unexpected(rebased.error());
-        auto requeued = queue.requeueResolved(modification->id, model::fieldMapToJson(*change));
+        auto requeued =
+            queue.requeueResolved(modificationId, model::fieldMapToJson(*prepared.change));
         if (!requeued)
             return std::unexpected(requeued.error());
         auto queued = modifications.transition(
-            modification->id, model::SyncStatus::Queued, actor,
+            modificationId, model::SyncStatus::Queued, prepared.actor,
             {.syncError = QString(),
              .queueId = requeued->id,
-             .conflictId = conflict->id,
-             .details = {{"conflictId", conflict->id},
-                         {"resolution", model::toWire(request.strategy).toStdString()},
-                         {"baseVersion", conflict->pemsVersion}}});
+             .conflictId = conflict.id,
+             .details = {{"conflictId", conflict.id},
+                         {"resolution", model::toWire(prepared.strategy).toStdString()},
+                         {"baseVersion", conflict.pemsVersion}}});
         if (!queued)
             return std::unexpected(queued.error());
         after = std::move(*queued);
     } else {
-        const QString reason = request.strategy == model::Resolution::UsePems
+        // A merge that keeps nothing of the local change is PEMS' version after all.
+        const QString reason = prepared.strategy == model::Resolution::UsePems
                                    ? u"conflict resolved: PEMS' version kept"_s
                                    : u"conflict resolved: the merge kept PEMS' values"_s;
-        auto closed = queue.closeUnsent(modification->id, reason);
+        auto closed = queue.closeUnsent(modificationId, reason);
         if (!closed)
             return std::unexpected(closed.error());
         auto discarded = modifications.transition(
-            modification->id, model::SyncStatus::Discarded, actor,
+            modificationId, model::SyncStatus::Discarded, prepared.actor,
             {.syncError = reason,
              .queueId = closed->id,
-             .conflictId = conflict->id,
-             .details = {{"conflictId", conflict->id},
-                         {"resolution", model::toWire(request.strategy).toStdString()}}});
+             .conflictId = conflict.id,
+             .details = {{"conflictId", conflict.id},
+                         {"resolution", model::toWire(prepared.strategy).toStdString()}}});
         if (!discarded)
             return std::unexpected(discarded.error());
         after = std::move(*discarded);
     }
-
-    std::optional<model::FieldMap> mergedData;
-    if (request.strategy == model::Resolution::Merge) {
-        mergedData = model::FieldMap{};
-        for (const model::PfaField field : conflict->conflictFields) {
-            const auto& choice = request.choices.at(field);
-            if (choice.source == FieldChoice::Source::Pems) {
-                if (auto pems = conflict->pemsData.find(field); pems != conflict->pemsData.end())
-                    (*mergedData)[field] = pems->second;
-            } else {
-                (*mergedData)[field] = change->at(field);
-            }
-        }
-    }
-    auto resolved = conflicts.markResolved(*conflict, request.strategy, mergedData, userId, actor);
+    auto resolved = db::ConflictRepository(m_db).markResolved(
+        conflict, prepared.strategy, prepared.mergedData, userId, prepared.actor);
     if (!resolved)
         return std::unexpected(resolved.error());
-    if (auto committed = transaction->commit(); !committed)
-        return std::unexpected(committed.error());
     return Resolved{.conflict = std::move(*resolved), .modification = std::move(*after)};
 }
 

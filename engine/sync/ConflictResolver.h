@@ -39,6 +39,20 @@ struct Resolved
     model::Modification modification; // queued again, or discarded (use_pems)
 };
 
+// A resolution decided but not yet carried out: the rows it acts on, the acting user, and what
+// it will do. prepare() computes it; carryOut() applies exactly it. The bulk resolver previews
+// with the first and applies with both, so a preview and what is applied cannot drift apart.
+struct PreparedResolution
+{
+    model::Conflict conflict;
+    model::Modification modification;
+    QString actor;
+    model::Resolution strategy = model::Resolution::UseLocal;
+    std::optional<model::FieldMap> change;     // what goes to PEMS; nullopt/empty: discarded
+    std::optional<model::FieldMap> mergedData; // Merge only: the conflicting fields' outcome
+    [[nodiscard]] bool sendsSomething() const { return change && !change->empty(); }
+};
+
 // Decides a conflict raised by the write path (DESIGN "Sync semantics", spec flow 2):
 // - use_local: the local change goes out again, now based on the PEMS version the conflict
 //   showed;
@@ -56,6 +70,17 @@ public:
     explicit ConflictResolver(QSqlDatabase db);
 
     [[nodiscard]] Expected<Resolved> resolve(const Resolve& request, qint64 userId) const;
+
+    // The two halves of resolve(), for callers that decide many conflicts in one transaction of
+    // their own (BulkResolver). prepare() checks the conflict is unresolved, the user's
+    // perm_resolve and the modification's state, and validates the outcome; with `lock` the rows
+    // are locked for the caller's transaction (needed before carryOut()). Nothing is written.
+    [[nodiscard]] Expected<PreparedResolution> prepare(const Resolve& request, qint64 userId,
+                                                       bool lock) const;
+    // Writes a prepared resolution inside the caller's transaction: the modification, its queue
+    // item, the conflict row, their audit rows and CONFLICT_RESOLVED.
+    [[nodiscard]] Expected<Resolved> carryOut(const PreparedResolution& prepared,
+                                              qint64 userId) const;
 
 private:
     QSqlDatabase m_db;
