@@ -191,9 +191,8 @@ Expected<model::Modification> ModificationRepository::saveDraft(const NewDraft& 
     auto inserted = runQuery(
         m_db, u"save the draft",
         u"INSERT INTO pfa_modification (organization_id, pfa_id, user_id, operation, base_version,"
-        " delta, change_reason) VALUES (:org, :pfa, :user, :operation, :base, CAST(:delta AS "
-        "jsonb),"
-        " :reason) RETURNING "_s +
+        " delta, change_reason, rollback_of_version) VALUES (:org, :pfa, :user, :operation,"
+        " :base, CAST(:delta AS jsonb), :reason, CAST(:rollbackOf AS bigint)) RETURNING "_s +
             Columns,
         {{"org"_L1, draft.organizationId},
          {"pfa"_L1, draft.pfaId},
@@ -201,7 +200,8 @@ Expected<model::Modification> ModificationRepository::saveDraft(const NewDraft& 
          {"operation"_L1, model::toWire(draft.operation)},
          {"base"_L1, (*mirror)->version},
          {"delta"_L1, jsonText(model::fieldMapToJson(draft.delta))},
-         {"reason"_L1, draft.changeReason}});
+         {"reason"_L1, draft.changeReason},
+         {"rollbackOf"_L1, nullableInt(draft.rollbackOfVersion)}});
     if (!inserted)
         return std::unexpected(inserted.error());
     inserted->next();

@@ -21,6 +21,10 @@ struct NewDraft
     model::Operation operation = model::Operation::Update;
     model::FieldMap delta;
     QString changeReason;
+    // A rollback (RollbackService): the version whose values the delta restores. The worker
+    // records the synced version with history source `rollback`; committing announces
+    // ROLLBACK_QUEUED.
+    std::optional<qint64> rollbackOfVersion;
 };
 
 struct CommitOptions

@@ -35,4 +35,17 @@ Expected<model::User> authorize(const QSqlDatabase& db, qint64 userId, qint64 or
     return user;
 }
 
+Expected<model::User> authorizeAdmin(const QSqlDatabase& db, qint64 userId, const QString& what)
+{
+    auto user = db::UserRepository(db).findById(userId);
+    if (!user)
+        return user;
+    if (!user->active)
+        return fail(ErrorCode::Forbidden, u"user %1 is deactivated"_s.arg(user->email));
+    if (!user->isAdmin)
+        return fail(ErrorCode::Forbidden,
+                    u"%1 may not %2: administrators only (is_admin)"_s.arg(user->email, what));
+    return user;
+}
+
 } // namespace pfa::sync

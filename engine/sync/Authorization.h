@@ -19,4 +19,9 @@ enum class OrganizationRight
 [[nodiscard]] Expected<model::User> authorize(const QSqlDatabase& db, qint64 userId,
                                               qint64 organizationId, OrganizationRight right);
 
+// The acting user when active and an administrator (app_user.is_admin); Forbidden otherwise,
+// saying which of the two is missing and `what` the user tried. Rollback is admin only.
+[[nodiscard]] Expected<model::User> authorizeAdmin(const QSqlDatabase& db, qint64 userId,
+                                                   const QString& what);
+
 } // namespace pfa::sync
