@@ -1,0 +1,32 @@
+#include "db/FieldDiffSql.h"
+
+#include "model/PfaField.h"
+
+#include <QStringList>
+
+using namespace Qt::StringLiterals;
+
+namespace pfa::db {
+
+QString catalogArrayLiteral()
+{
+    QStringList names;
+    for (const auto& spec : model::allFieldSpecs())
+        names << QString::fromLatin1(spec.wireName.data(), qsizetype(spec.wireName.size()));
+    return u"{"_s + names.join(u',') + u"}"_s;
+}
+
+QString changedKeysSql(const QString& before, const QString& after)
+{
+    const QString b = u"COALESCE("_s + before + u", '{}'::jsonb)"_s;
+    const QString a = u"COALESCE("_s + after + u", '{}'::jsonb)"_s;
+    return u"ARRAY(SELECT k.key FROM (SELECT jsonb_object_keys("_s + b +
+           u") UNION SELECT jsonb_object_keys("_s + a +
+           u")) AS k(key)"
+           " WHERE COALESCE("_s +
+           b + u" -> k.key, 'null'::jsonb) IS DISTINCT FROM COALESCE("_s + a +
+           u" -> k.key, 'null'::jsonb)"
+           " ORDER BY array_position(CAST(:catalog AS text[]), k.key), k.key)"_s;
+}
+
+} // namespace pfa::db
