@@ -1,7 +1,7 @@
 #include "db/ReadSyncRepository.h"
 
 #include "db/EventPublisher.h"
-#include "db/FieldDiffSql.h"
+#include "db/MirrorPageSql.h"
 #include "db/Sql.h"
 #include "db/Transaction.h"
 #include "model/JsonWrite.h"
@@ -91,44 +91,89 @@ Expected<void> ReadSyncRepository::beginRun(qint64 organizationId,
     return {};
 }
 
-Expected<StoredPage> ReadSyncRepository::storePage(qint64 organizationId,
-                                                   const std::vector<PulledRecord>& records,
-                                                   const QString& nextCursor,
-                                                   const QString& actor) const
+PreparedPage ReadSyncRepository::preparePage(const std::vector<PulledRecord>& records)
 {
     nlohmann::json rows = nlohmann::json::array();
-    std::optional<QDateTime> newest;
+    QStringList ids;
+    ids.reserve(qsizetype(records.size()));
+    PreparedPage page{.records = int(records.size())};
     for (const auto& record : records) {
+        // `c`: the fields a first version sets (non-null, catalog order: FieldMap's order), which
+        // is its changed_fields when the mirror never held the record — the common case of a
+        // first pull, worked out here rather than per row in SQL.
+        nlohmann::json firstFields = nlohmann::json::array();
+        if (!record.deleted) {
+            for (const auto& [field, value] : record.data) {
+                if (!model::isNull(value))
+                    firstFields.push_back(model::wireName(field).toStdString());
+            }
+        }
+        ids << record.pfaId;
         rows.push_back(
             {{"p", record.pfaId.toStdString()},
              {"v", record.version},
              {"t", model::jsonOf(record.updatedAt)},
              {"del", record.deleted},
-             {"d", record.deleted ? nlohmann::json() : model::fieldMapToJson(record.data)}});
-        if (!newest || record.updatedAt > *newest)
-            newest = record.updatedAt;
+             {"d", record.deleted ? nlohmann::json() : model::fieldMapToJson(record.data)},
+             {"c", std::move(firstFields)}});
+        if (!page.newest || record.updatedAt > *page.newest)
+            page.newest = record.updatedAt;
     }
+    page.rows = jsonText(rows);
+    page.ids = textArrayLiteral(ids);
+    return page;
+}
 
+Expected<qint64> ReadSyncRepository::sessionPid() const
+{
+    auto query = runQuery(m_db, u"read the session's process id", u"SELECT pg_backend_pid()"_s);
+    if (!query)
+        return std::unexpected(query.error());
+    query->next();
+    return query->value(0).toLongLong();
+}
+
+Expected<StoredPage> ReadSyncRepository::storePage(qint64 organizationId, const PreparedPage& page,
+                                                   const QString& nextCursor, const QString& actor,
+                                                   std::optional<qint64> lockHolder) const
+{
     auto transaction = Transaction::begin(m_db);
     if (!transaction)
         return std::unexpected(transaction.error());
+    if (lockHolder) {
+        // The run's lock is held by another session of this run; a run whose lock session died
+        // (and might have been replaced by another run) stops here instead of storing on.
+        auto held = runQuery(
+            m_db, u"check the read sync lock",
+            u"SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+            " AND classid = CAST(:ns AS oid) AND objid = CAST(:org AS oid)"
+            " AND objsubid = 2 AND pid = :pid AND granted)"_s,
+            {{"ns"_L1, LockNamespace}, {"org"_L1, organizationId}, {"pid"_L1, *lockHolder}});
+        if (!held)
+            return std::unexpected(held.error());
+        held->next();
+        if (!held->value(0).toBool())
+            return fail(ErrorCode::Conflict,
+                        u"the read sync lock of organization %1 was lost"_s.arg(organizationId));
+    }
 
     // One statement for the page. `old` locks the rows the page touches (FOR UPDATE re-reads a
     // row a concurrent writer changed, so `before` is what is replaced); a record listed twice
     // counts with its newest version. Only newer versions are written, by both the insert and
     // the conflict arm, so a page stored twice or a version the write path stored first changes
     // nothing. A tombstone keeps the record's last values (its history stays readable).
-    StoredPage stored{.received = int(records.size())};
-    if (!records.empty()) {
+    StoredPage stored{.received = page.records};
+    if (page.records > 0) {
         auto query = runQuery(
             m_db, u"store a page of PEMS records",
             u"WITH inp AS (SELECT DISTINCT ON (x.p) x.* FROM jsonb_to_recordset(CAST(:rows AS "
             u"jsonb))"
-            "               AS x(p text, v bigint, t timestamptz, del boolean, d jsonb)"
+            "               AS x(p text, v bigint, t timestamptz, del boolean, d jsonb,"
+            "                    c text[])"
             "              ORDER BY x.p, x.v DESC),"
             " old AS (SELECT mi.id, mi.pfa_id, mi.version, mi.data FROM pfa_mirror mi"
             "          WHERE mi.organization_id = :org"
-            "            AND mi.pfa_id IN (SELECT inp.p FROM inp) FOR UPDATE),"
+            "            AND mi.pfa_id = ANY(CAST(:ids AS text[])) FOR UPDATE),"
             " up AS (INSERT INTO pfa_mirror AS mi (organization_id, pfa_id, version, data,"
             "                                      pems_updated_at, deleted)"
             "        SELECT :org2, inp.p, inp.v,"
@@ -145,10 +190,11 @@ Expected<StoredPage> ReadSyncRepository::storePage(qint64 organizationId,
             " hi AS (INSERT INTO pfa_mirror_history (mirror_id, version, data, changed_fields,"
             "                                        source, actor)"
             "        SELECT up.id, up.version, up.data,"
-            "               CASE WHEN up.deleted THEN '{}'::text[] ELSE "_s +
+            "               CASE WHEN up.deleted THEN '{}'::text[]"
+            "                    WHEN old.id IS NULL THEN inp.c ELSE "_s +
                 changedKeysSql(u"old.data"_s, u"up.data"_s) +
                 u" END, 'pull', :actor"
-                "          FROM up LEFT JOIN old ON old.id = up.id"
+                "          FROM up JOIN inp ON inp.p = up.pfa_id LEFT JOIN old ON old.id = up.id"
                 "        ON CONFLICT (mirror_id, version) DO NOTHING RETURNING mirror_id),"
                 // In-flight changes (syncing) are left out: PEMS' answer to their request
                 // decides them, and the version a pull sees may be their own write.
@@ -178,8 +224,9 @@ Expected<StoredPage> ReadSyncRepository::storePage(qint64 organizationId,
                 "        (SELECT count(*) FROM up), (SELECT count(*) FROM up WHERE deleted),"
                 "        (SELECT count(*) FROM st), (SELECT count(*) FROM hi),"
                 "        (SELECT count(*) FROM ev)"_s,
-            {{"rows"_L1, jsonText(rows)},
+            {{"rows"_L1, page.rows},
              {"org"_L1, organizationId},
+             {"ids"_L1, page.ids},
              {"org2"_L1, organizationId},
              {"catalog"_L1, catalogArrayLiteral()},
              {"actor"_L1, actor},
@@ -206,7 +253,7 @@ Expected<StoredPage> ReadSyncRepository::storePage(qint64 organizationId,
                  "     cursor = EXCLUDED.cursor,"
                  "     records_pulled = read_sync_state.records_pulled + EXCLUDED.records_pulled"_s,
                  {{"org"_L1, organizationId},
-                  {"watermark"_L1, nullableDateTime(newest)},
+                  {"watermark"_L1, nullableDateTime(page.newest)},
                   {"cursor"_L1, nextCursor},
                   {"pulled"_L1, qint64(stored.inserted + stored.updated)}});
     if (!moved)

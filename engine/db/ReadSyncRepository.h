@@ -48,6 +48,16 @@ struct StoredPage
     int staleFlagged = 0; // pending local changes whose base this page made stale
 };
 
+// A page turned into the statement's parameters (JSON rows, the keys as a text[] literal): the
+// CPU-heavy half of storing a page, which needs no connection and may run on another thread.
+struct PreparedPage
+{
+    int records = 0;
+    QString rows;
+    QString ids;
+    std::optional<QDateTime> newest; // the largest updatedAt: the watermark after the page
+};
+
 // A pending local change whose base PEMS has moved past (pfa_modification.stale_at).
 struct StaleModification
 {
@@ -83,10 +93,15 @@ public:
     // stored version with the fields it changed (source pull), stale flags with their audit rows
     // and SYNC_STALE events, the watermark (never backwards), the cursor (`nextCursor` empty: the
     // run reached the end) and a READ_SYNC event.
-    [[nodiscard]] Expected<StoredPage> storePage(qint64 organizationId,
-                                                 const std::vector<PulledRecord>& records,
-                                                 const QString& nextCursor,
-                                                 const QString& actor) const;
+    //
+    // `lockHolder`: the backend pid of the session holding this organization's lock (tryLock),
+    // when that is another session than this one; the page is then stored only while that
+    // session still holds it.
+    [[nodiscard]] static PreparedPage preparePage(const std::vector<PulledRecord>& records);
+    [[nodiscard]] Expected<StoredPage> storePage(qint64 organizationId, const PreparedPage& page,
+                                                 const QString& nextCursor, const QString& actor,
+                                                 std::optional<qint64> lockHolder = {}) const;
+    [[nodiscard]] Expected<qint64> sessionPid() const;
     // The run ended: cursor cleared, last_run_at and last_error set, a read_sync.completed (or
     // .failed) audit row with the run's figures in `details`, and a READ_SYNC event.
     [[nodiscard]] Expected<void> finishRun(qint64 organizationId, const QString& error,

@@ -1,6 +1,6 @@
 #include "db/ReconcileRepository.h"
 
-#include "db/FieldDiffSql.h"
+#include "db/MirrorPageSql.h"
 #include "db/Sql.h"
 #include "db/Transaction.h"
 #include "model/JsonWrite.h"
@@ -20,6 +20,10 @@ ReconcileRepository::comparePage(qint64 organizationId,
     if (records.empty())
         return std::vector<model::Drift>{};
     nlohmann::json rows = nlohmann::json::array();
+    QStringList ids;
+    ids.reserve(qsizetype(records.size()));
+    for (const auto& record : records)
+        ids << record.pfaId;
     for (const auto& record : records)
         rows.push_back(
             {{"p", record.pfaId.toStdString()},
@@ -32,7 +36,8 @@ ReconcileRepository::comparePage(qint64 organizationId,
         "               AS x(p text, v bigint, del boolean, d jsonb) ORDER BY x.p, x.v DESC)"
         " SELECT inp.p, inp.v, inp.del, mi.version, COALESCE(mi.deleted, true),"
         "        array_to_json(f.fields)::text"
-        "   FROM inp LEFT JOIN pfa_mirror mi ON mi.organization_id = :org AND mi.pfa_id = inp.p"
+        "   FROM inp LEFT JOIN (SELECT * FROM pfa_mirror WHERE organization_id = :org"
+        "                         AND pfa_id = ANY(CAST(:ids AS text[]))) mi ON mi.pfa_id = inp.p"
         "   LEFT JOIN LATERAL (SELECT "_s +
             changedKeysSql(u"mi.data"_s, u"inp.d"_s) +
             u" AS fields) f ON NOT inp.del AND NOT mi.deleted"
@@ -42,6 +47,7 @@ ReconcileRepository::comparePage(qint64 organizationId,
             "  ORDER BY inp.p"_s,
         {{"rows"_L1, jsonText(rows)},
          {"org"_L1, organizationId},
+         {"ids"_L1, textArrayLiteral(ids)},
          {"catalog"_L1, catalogArrayLiteral()}});
     if (!query)
         return std::unexpected(query.error());

@@ -12,6 +12,7 @@
 #include <QSqlDatabase>
 
 #include <atomic>
+#include <deque>
 #include <set>
 
 using namespace Qt::StringLiterals;
@@ -53,6 +54,17 @@ struct ReadSync::Run
     std::optional<QDateTime> since;
     QString cursor;
     int retries = 0;
+    std::optional<qint64> lockPid; // the backend pid of `db`'s session, which holds the lock
+    struct Pending
+    {
+        db::PreparedPage page;
+        QString nextCursor;
+    };
+    std::deque<Pending> toStore;
+    bool storing = false;       // a page is with the writer thread
+    bool fetchDeferred = false; // the next page is asked for once the store catches up
+    bool done = false;
+    std::optional<Expected<ReadSyncResult>> finishAfterStore; // a failure while storing
     std::set<QString> unknownFields;
     ReadSyncResult result;
 };
@@ -68,6 +80,14 @@ ReadSync::ReadSync(db::Database& database, QNetworkAccessManager* network, ReadS
     , m_instance(nextInstance.fetch_add(1))
 {
     m_config.pageSize = std::clamp(m_config.pageSize, 1, 1000);
+    m_writer = std::make_unique<QObject>();
+    m_writer->moveToThread(&m_writerThread);
+    // Runs in the writer thread as it ends: its connection must not outlive it.
+    connect(
+        &m_writerThread, &QThread::finished, m_writer.get(),
+        [&database] { database.releaseThreadConnection(); }, Qt::DirectConnection);
+    m_writerThread.setObjectName(u"read-sync-writer"_s);
+    m_writerThread.start();
     m_scheduleTimer.setSingleShot(true);
     connect(&m_scheduleTimer, &QTimer::timeout, this, [this] {
         for (const qint64 organizationId : m_scheduled) {
@@ -88,6 +108,11 @@ ReadSync::~ReadSync()
     // Runs still going are abandoned as a crash would: closing their sessions releases the locks,
     // and the next run resumes after the last stored page.
     m_client.reset();
+    // A page being stored is finished (committed or not) before anything goes away; nothing is
+    // posted back after this.
+    m_writerThread.quit();
+    m_writerThread.wait();
+    m_writer.reset();
     for (auto& [organizationId, run] : m_runs) {
         run->db = QSqlDatabase();
         m_database.releaseDedicatedConnection(run->connectionPurpose);
@@ -160,6 +185,10 @@ Expected<void> ReadSync::begin(const std::shared_ptr<Run>& run)
                         run->organizationCode));
     run->locked = true;
     m_runs[run->organizationId] = run;
+    auto pid = repository.sessionPid();
+    if (!pid)
+        return std::unexpected(pid.error());
+    run->lockPid = *pid;
 
     auto state = repository.state(run->organizationId);
     if (!state)
@@ -187,6 +216,8 @@ void ReadSync::fetch(const std::shared_ptr<Run>& run)
 
 void ReadSync::onPage(const std::shared_ptr<Run>& run, pems::PageOutcome page)
 {
+    if (run->done)
+        return;
     if (!page) {
         const auto& failure = page.error();
         if (run->result.resumed && run->result.pages == 0 && cursorRejected(failure)) {
@@ -243,8 +274,56 @@ void ReadSync::onPage(const std::shared_ptr<Run>& run, pems::PageOutcome page)
                            .data = std::move(record.data)});
     }
     const QString nextCursor = page->nextCursor.value_or(QString());
-    auto stored = db::ReadSyncRepository(run->db).storePage(run->organizationId, records,
-                                                            nextCursor, m_config.actor);
+    run->toStore.push_back({db::ReadSyncRepository::preparePage(records), nextCursor});
+    if (!nextCursor.isEmpty()) {
+        // Ask for the next page now, while this one is stored, unless one is still waiting.
+        run->cursor = nextCursor;
+        if (run->storing)
+            run->fetchDeferred = true;
+        else
+            fetch(run);
+    }
+    pumpStore(run);
+}
+
+void ReadSync::pumpStore(const std::shared_ptr<Run>& run)
+{
+    if (run->storing || run->toStore.empty())
+        return;
+    run->storing = true;
+    auto pending = std::make_shared<Run::Pending>(std::move(run->toStore.front()));
+    run->toStore.pop_front();
+    const qint64 organizationId = run->organizationId;
+    const std::optional<qint64> lockPid = run->lockPid;
+    const QString actor = m_config.actor;
+    db::Database* database = &m_database;
+    // In the writer thread. `this` is only posted to: the destructor waits for the thread first.
+    QMetaObject::invokeMethod(
+        m_writer.get(),
+        [this, run, pending, organizationId, lockPid, actor, database] {
+            Expected<db::StoredPage> stored = [&]() -> Expected<db::StoredPage> {
+                auto connection = database->connection();
+                if (!connection)
+                    return std::unexpected(connection.error());
+                return db::ReadSyncRepository(*connection)
+                    .storePage(organizationId, pending->page, pending->nextCursor, actor, lockPid);
+            }();
+            QMetaObject::invokeMethod(
+                this,
+                [this, run, pending, stored = std::move(stored)]() mutable {
+                    onStored(run, std::move(stored), pending->nextCursor);
+                },
+                Qt::QueuedConnection);
+        },
+        Qt::QueuedConnection);
+}
+
+void ReadSync::onStored(const std::shared_ptr<Run>& run, Expected<db::StoredPage> stored,
+                        const QString& nextCursor)
+{
+    run->storing = false;
+    if (run->done)
+        return;
     if (!stored) {
         finish(run, std::unexpected(stored.error()));
         return;
@@ -255,19 +334,36 @@ void ReadSync::onPage(const std::shared_ptr<Run>& run, pems::PageOutcome page)
     run->result.updated += stored->updated;
     run->result.tombstones += stored->tombstones;
     run->result.staleFlagged += stored->staleFlagged;
-    run->cursor = nextCursor;
     Q_EMIT pageStored(run->organizationId, run->result.pages);
-    if (!m_runs.contains(run->organizationId) || m_runs.at(run->organizationId) != run)
-        return; // abandoned meanwhile
+    if (run->done)
+        return;
+    if (run->finishAfterStore) {
+        auto failure = std::move(*run->finishAfterStore);
+        run->finishAfterStore.reset();
+        finish(run, std::move(failure));
+        return;
+    }
     if (nextCursor.isEmpty()) {
         finish(run, run->result);
         return;
     }
-    fetch(run);
+    if (run->fetchDeferred) {
+        run->fetchDeferred = false;
+        fetch(run);
+    }
+    pumpStore(run);
 }
 
 void ReadSync::finish(const std::shared_ptr<Run>& run, Expected<ReadSyncResult> result)
 {
+    if (run->done)
+        return;
+    if (run->storing) {
+        // The page with the writer decides whether its cursor moves; end after it.
+        run->finishAfterStore = std::move(result);
+        return;
+    }
+    run->done = true;
     if (m_runs.contains(run->organizationId) && m_runs.at(run->organizationId) == run)
         m_runs.erase(run->organizationId);
     if (result) {

@@ -7,6 +7,7 @@
 #include "sync/ReadSyncResult.h"
 
 #include <QObject>
+#include <QThread>
 #include <QTimer>
 
 #include <functional>
@@ -31,6 +32,11 @@ namespace pfa::sync {
 // organization at a time across every process sharing the database (a session advisory lock on a
 // connection of the run's own); a run that stops halfway (crash, PEMS failing) is resumed after its
 // last stored page by the next one.
+//
+// A pipeline of three: while PostgreSQL stores page N (on a writer thread of the ReadSync's own,
+// its session checking in each page's transaction that the run's lock session still holds the
+// lock), this thread turns page N+1 into the statement's parameters and Qt's HTTP thread receives
+// it. Pages are stored strictly in order, one at a time.
 //
 // Lives in one thread (its QNetworkAccessManager's); every call and callback runs there. Runs on
 // demand (start) and, with a schedule, for the organizations given to startSchedule().
@@ -70,12 +76,17 @@ private:
     void closeRun(Run& run, Expected<ReadSyncResult>& result);
     void fetch(const std::shared_ptr<Run>& run);
     void onPage(const std::shared_ptr<Run>& run, pems::PageOutcome page);
+    void pumpStore(const std::shared_ptr<Run>& run);
+    void onStored(const std::shared_ptr<Run>& run, Expected<db::StoredPage> stored,
+                  const QString& nextCursor);
     void finish(const std::shared_ptr<Run>& run, Expected<ReadSyncResult> result);
     void scheduleNext();
 
     db::Database& m_database;
     ReadSyncConfig m_config;
     std::unique_ptr<pems::PemsClient> m_client;
+    QThread m_writerThread;
+    std::unique_ptr<QObject> m_writer; // lives in m_writerThread: the target of store requests
     std::map<qint64, std::shared_ptr<Run>> m_runs;
     std::vector<qint64> m_scheduled;
     QTimer m_scheduleTimer;

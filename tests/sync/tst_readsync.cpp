@@ -159,22 +159,29 @@ private Q_SLOTS:
                  qint64(2));
     }
 
-    // The connection drops halfway through the second page's body: the run fails, the first page
-    // stays stored with the cursor after it. The next run resumes there: every record arrives
+    // The connection drops halfway through a page's body: the run fails, the pages before it
+    // stay stored with the cursor after them. The next run resumes there: every record arrives
     // once, none is lost, none stored twice.
     void resumesAfterAPageLostMidway()
     {
-        SET_UP_WORLD({.recordsPerOrganization = 12});
-        for (int number = 10001; number <= 10012; ++number)
+        SET_UP_WORLD({.recordsPerOrganization = 16});
+        for (int number = 10001; number <= 10016; ++number)
             PFA_VERIFY_OK(world().sim().editRecord(u"RIO"_s, SyncFixture::pfaId(number),
                                                    {{"description", "changed in PEMS"}}));
         const qint64 rowsBefore = historyRows();
 
-        auto readSync = makeReadSync(4);
-        connect(readSync.get(), &ReadSync::pageStored, this, [this](qint64, int pages) {
-            if (pages == 1)
-                QVERIFY(world().sim().setFaults(
-                    {{"seed", 1}, {"routes", {{"LIST", {{"dropProbability", 1.0}}}}}}));
+        // Every page takes 300 ms, so no answer arrives while the fault plan is being set; the
+        // page already asked for when the first is stored (ReadSync asks for the next page while
+        // it stores one) may still come through, the one after it is cut off halfway.
+        const nlohmann::json slow = {{"latencyMs", 300}};
+        PFA_VERIFY_OK(world().sim().setFaults({{"seed", 1}, {"routes", {{"LIST", slow}}}}));
+        auto readSync = makeReadSync(2);
+        connect(readSync.get(), &ReadSync::pageStored, this, [this, slow](qint64, int pages) {
+            if (pages != 1)
+                return;
+            nlohmann::json dropping = slow;
+            dropping["dropProbability"] = 1.0;
+            QVERIFY(world().sim().setFaults({{"seed", 1}, {"routes", {{"LIST", dropping}}}}));
         });
         auto failed = pull(*readSync);
         QVERIFY(!failed);
@@ -182,18 +189,19 @@ private Q_SLOTS:
         PFA_VERIFY_OK(state);
         QVERIFY(!state->cursor.isEmpty());
         QVERIFY(!state->lastError.isEmpty());
-        QCOMPARE(historyRows(), rowsBefore + 4);
-        QCOMPARE(state->recordsPulled, qint64(4));
+        const qint64 stored = state->recordsPulled;
+        QVERIFY2(stored == 2 || stored == 4, qPrintable(QString::number(stored)));
+        QCOMPARE(historyRows(), rowsBefore + stored);
 
         readSync->disconnect(this);
         PFA_VERIFY_OK(world().sim().clearFaults());
         auto resumed = pull(*readSync);
         PFA_VERIFY_OK(resumed);
         QVERIFY(resumed->resumed);
-        QCOMPARE(resumed->received, qint64(8)); // the rest, not the first page again
-        QCOMPARE(resumed->updated, qint64(8));
-        QCOMPARE(historyRows(), rowsBefore + 12);
-        for (int number = 10001; number <= 10012; ++number) {
+        QCOMPARE(resumed->received, 16 - stored); // the rest, not the stored pages again
+        QCOMPARE(resumed->updated, 16 - stored);
+        QCOMPARE(historyRows(), rowsBefore + 16);
+        for (int number = 10001; number <= 10016; ++number) {
             QCOMPARE(mirror(number).version, qint64(2));
             QCOMPARE(mirror(number).data, pemsData(number));
         }
@@ -201,7 +209,7 @@ private Q_SLOTS:
         PFA_VERIFY_OK(state);
         QVERIFY(state->cursor.isEmpty());
         QVERIFY(state->lastError.isEmpty());
-        QCOMPARE(state->recordsPulled, qint64(12));
+        QCOMPARE(state->recordsPulled, qint64(16));
     }
 
     // A ReadSync destroyed mid-run (the process died): its session ends, the lock with it, and a

@@ -1,4 +1,4 @@
-#include "db/FieldDiffSql.h"
+#include "db/MirrorPageSql.h"
 
 #include "model/PfaField.h"
 
@@ -27,6 +27,19 @@ QString changedKeysSql(const QString& before, const QString& after)
            b + u" -> k.key, 'null'::jsonb) IS DISTINCT FROM COALESCE("_s + a +
            u" -> k.key, 'null'::jsonb)"
            " ORDER BY array_position(CAST(:catalog AS text[]), k.key), k.key)"_s;
+}
+
+QString textArrayLiteral(const QStringList& values)
+{
+    QString text = u"{"_s;
+    for (qsizetype i = 0; i < values.size(); ++i) {
+        if (i > 0)
+            text += u',';
+        QString value = values[i];
+        value.replace(u"\\"_s, u"\\\\"_s).replace(u"\""_s, u"\\\""_s);
+        text += u'"' + value + u'"';
+    }
+    return text + u"}"_s;
 }
 
 } // namespace pfa::db
