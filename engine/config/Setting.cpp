@@ -46,6 +46,12 @@ constexpr std::array<Setting, kSettingCount> kSettings{{
     {SettingKey::WriteSyncConcurrency, "WRITE_SYNC_CONCURRENCY"_L1, "sync/concurrency"_L1, "32"_L1,
      SettingType::Int, 1, 256, "requests"_L1, Secrecy::None,
      "PEMS requests one worker keeps in flight at once"_L1},
+    {SettingKey::ReadSyncSchedule, "READ_SYNC_SCHEDULE"_L1, "read_sync/schedule"_L1,
+     "*/15 * * * *"_L1, SettingType::Cron, 0, 0, {}, Secrecy::None,
+     "When PEMS' changes are pulled into the mirror (5-field cron)"_L1},
+    {SettingKey::ReadSyncPageSize, "READ_SYNC_PAGE_SIZE"_L1, "read_sync/page_size"_L1, "1000"_L1,
+     SettingType::Int, 1, 1000, "records"_L1, Secrecy::None,
+     "Records asked for per PEMS list request of the read sync"_L1},
 }};
 // clang-format on
 

@@ -23,8 +23,10 @@ enum class SettingKey
     PemsRequestTimeout,
     SyncRetentionDays,
     WriteSyncConcurrency,
+    ReadSyncSchedule,
+    ReadSyncPageSize,
 };
-inline constexpr std::size_t kSettingCount = 12;
+inline constexpr std::size_t kSettingCount = 14;
 
 enum class SettingType
 {

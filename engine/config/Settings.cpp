@@ -76,6 +76,16 @@ const CronExpression& Settings::schedule() const
     return *std::get_if<CronExpression>(&entry(SettingKey::WriteSyncSchedule).value);
 }
 
+const CronExpression& Settings::readSyncSchedule() const
+{
+    return *std::get_if<CronExpression>(&entry(SettingKey::ReadSyncSchedule).value);
+}
+
+int Settings::readSyncPageSize() const
+{
+    return number(SettingKey::ReadSyncPageSize);
+}
+
 int Settings::batchSize() const
 {
     return number(SettingKey::WriteSyncBatchSize);

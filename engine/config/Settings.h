@@ -34,6 +34,8 @@ public:
     [[nodiscard]] std::chrono::milliseconds requestTimeout() const;
     [[nodiscard]] int retentionDays() const;
     [[nodiscard]] int concurrency() const; // requests in flight per worker
+    [[nodiscard]] const CronExpression& readSyncSchedule() const;
+    [[nodiscard]] int readSyncPageSize() const;
 
     [[nodiscard]] SettingSource source(SettingKey key) const;
     // For `config show`: one row per setting in table order, secrets masked.

@@ -18,13 +18,17 @@ enum class EventType
     WorkerState,
     // Not in the original list: a discarded draft or dead letter is a state change listeners
     // must hear about too (a discarded conflict announces CONFLICT_RESOLVED instead).
-    SyncDiscarded
+    SyncDiscarded,
+    // The read path: a pull stored a page, finished or failed (status "page", "completed",
+    // "failed"; no pfaId), and a pending local change whose base PEMS moved past (status "stale").
+    ReadSync,
+    SyncStale
 };
 
 template<>
 struct WireNames<EventType>
 {
-    static constexpr std::array<std::pair<EventType, std::string_view>, 10> table{{
+    static constexpr std::array<std::pair<EventType, std::string_view>, 12> table{{
         {EventType::SyncQueued, "SYNC_QUEUED"},
         {EventType::SyncStarted, "SYNC_STARTED"},
         {EventType::SyncSuccess, "SYNC_SUCCESS"},
@@ -35,6 +39,8 @@ struct WireNames<EventType>
         {EventType::RollbackQueued, "ROLLBACK_QUEUED"},
         {EventType::WorkerState, "WORKER_STATE"},
         {EventType::SyncDiscarded, "SYNC_DISCARDED"},
+        {EventType::ReadSync, "READ_SYNC"},
+        {EventType::SyncStale, "SYNC_STALE"},
     }};
 };
 static_assert(detail::isCompleteWireTable(WireNames<EventType>::table));

@@ -3,6 +3,8 @@
 
 #include "BenchLog.h"
 #include "LatencyScenario.h"
+#include "ReadSyncScenario.h"
+#include "ReconcileScenario.h"
 #include "ReportLine.h"
 #include "StatusScenario.h"
 #include "SyncScenario.h"
@@ -63,6 +65,14 @@ std::vector<Scenario> scenarios()
         {u"status-100k"_s,
          [](bool quick, int) {
              return StatusScenario(quick ? 10'000 : 100'000, quick ? 50 : 200, quick).run();
+         }},
+        {u"readsync-100k"_s,
+         [](bool quick, int) {
+             return ReadSyncScenario(quick ? 5'000 : 100'000, quick).run();
+         }},
+        {u"reconcile-100k"_s,
+         [](bool quick, int) {
+             return ReconcileScenario(quick ? 5'000 : 100'000, 100, quick).run();
          }},
     };
 }

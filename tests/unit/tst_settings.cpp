@@ -65,6 +65,11 @@ const std::map<QString, LayerValues>& layerValues()
          {u"1"_s, u"1"_s, u"90"_s, u"90"_s, u"3650"_s, u"3650"_s, u"30"_s}},
         {u"WRITE_SYNC_CONCURRENCY"_s,
          {u"1"_s, u"1"_s, u"64"_s, u"64"_s, u"256"_s, u"256"_s, u"32"_s}},
+        {u"READ_SYNC_SCHEDULE"_s,
+         {u"0 * * * *"_s, u"0 * * * *"_s, u"*/5 * * * *"_s, u"*/5 * * * *"_s, u"30 2 * * *"_s,
+          u"30 2 * * *"_s, u"*/15 * * * *"_s}},
+        {u"READ_SYNC_PAGE_SIZE"_s,
+         {u"1"_s, u"1"_s, u"500"_s, u"500"_s, u"1000"_s, u"1000"_s, u"1000"_s}},
     };
     return values;
 }

@@ -145,7 +145,9 @@ void TestSyncStatus::wireNames_data()
                                      {EventType::ConflictResolved, "CONFLICT_RESOLVED"},
                                      {EventType::RollbackQueued, "ROLLBACK_QUEUED"},
                                      {EventType::WorkerState, "WORKER_STATE"},
-                                     {EventType::SyncDiscarded, "SYNC_DISCARDED"}});
+                                     {EventType::SyncDiscarded, "SYNC_DISCARDED"},
+                                     {EventType::ReadSync, "READ_SYNC"},
+                                     {EventType::SyncStale, "SYNC_STALE"}});
     addRows<FailureClass>("FailureClass", {{FailureClass::Conflict, "conflict"},
                                            {FailureClass::NeedsConfirmation, "needs_confirmation"},
                                            {FailureClass::Validation, "validation"},
