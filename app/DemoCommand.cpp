@@ -1,6 +1,7 @@
 #include "DemoCommand.h"
 
 #include "Console.h"
+#include "DemoDecisions.h"
 #include "db/Database.h"
 #include "db/LocalPostgres.h"
 #include "db/MigrationRunner.h"
@@ -104,7 +105,18 @@ QDateTime forecastEnd(const model::FieldMap& data)
 
 QString seconds(qint64 ms)
 {
-    return QString::number(double(ms) / 1000.0, 'f', 1);
+    return DemoProgress::seconds(ms);
+}
+
+sync::WorkerConfig workerConfig(const PemsSimProcess& sim)
+{
+    sync::WorkerConfig config;
+    config.workerId = u"demo-worker"_s;
+    config.pems.baseUrl = sim.baseUrl();
+    config.pems.apiKey = QString::fromLatin1(PemsSimProcess::defaultApiKey());
+    config.schedule = *config::CronExpression::parse(u"*/1 * * * *"_s);
+    config.rateLimit = DemoRateLimit;
+    return config;
 }
 
 } // namespace
@@ -115,13 +127,12 @@ DemoCommand::DemoCommand(Invocation invocation)
 
 void DemoCommand::step(const QString& what)
 {
-    out() << what << u"…"_s << Qt::flush;
-    m_step.start();
+    m_progress.step(what);
 }
 
 void DemoCommand::done()
 {
-    out() << " done (" << seconds(m_step.elapsed()) << " s)" << Qt::endl;
+    m_progress.done();
 }
 
 int DemoCommand::run()
@@ -229,6 +240,10 @@ int DemoCommand::run()
 
         if (auto synced = syncAndReport(*connection, databaseUrl, sim, *committed); !synced)
             return failWith(synced.error());
+        DemoDecisions decisions(*connection, database, databaseUrl, sim, workerConfig(sim),
+                                rollbackTarget(), m_progress);
+        if (auto decided = decisions.run(); !decided)
+            return failWith(decided.error());
         if (auto stopped = sim.stop(); !stopped)
             return failWith(stopped.error());
     }
@@ -243,6 +258,21 @@ int DemoCommand::run()
         out() << "The cluster was temporary and is gone (keep one with --data-dir DIR)."
               << Qt::endl;
     return 0;
+}
+
+DemoDecisions::Target DemoCommand::rollbackTarget() const
+{
+    // A record the planner changed three times in a row and PEMS left alone: the rollback
+    // undoes all three at once.
+    const auto record = std::ranges::find_if(m_records, [](const DemoRecord& r) {
+        return changesFor(r.index) > 1 && !editedInPemsElsewhere(r.index) &&
+               !editedInPemsSameField(r.index) && !deletedInPems(r.index);
+    });
+    if (record == m_records.end())
+        return {m_records.front().organizationId, m_records.front().organizationCode,
+                std::get<QString>(m_records.front().data.at(PfaField::PfaId))};
+    return {record->organizationId, record->organizationCode,
+            std::get<QString>(record->data.at(PfaField::PfaId))};
 }
 
 Expected<void> DemoCommand::seed(const QSqlDatabase& db)
@@ -379,12 +409,7 @@ Expected<void> DemoCommand::syncAndReport(const QSqlDatabase& db, const QString&
                                           PemsSimProcess& sim, int committed)
 {
     db::Database workerDatabase(databaseUrl, u"pfa-sync demo worker"_s);
-    sync::WorkerConfig config;
-    config.workerId = u"demo-worker"_s;
-    config.pems.baseUrl = sim.baseUrl();
-    config.pems.apiKey = QString::fromLatin1(PemsSimProcess::defaultApiKey());
-    config.schedule = *config::CronExpression::parse(u"*/1 * * * *"_s);
-    config.rateLimit = DemoRateLimit;
+    const sync::WorkerConfig config = workerConfig(sim);
     sync::WriteSyncEngine engine(workerDatabase, config);
 
     const QDateTime since = m_commitStart;
@@ -491,8 +516,8 @@ Expected<void> DemoCommand::syncAndReport(const QSqlDatabase& db, const QString&
           << (*stats)["maxRequestsInAnySecond"].get<int>() << " requests (limit " << DemoRateLimit
           << "); changes applied twice: " << (*stats)["duplicateApplications"].get<int>() << "."
           << Qt::endl;
-    out() << "Conflicts wait for a decision in the console; dead letters are changes PEMS"
-             " refused (here: records deleted in PEMS)."
+    out() << "Dead letters are changes PEMS refused (here: records deleted in PEMS); they wait"
+             " for an operator to retry or discard them."
           << Qt::endl;
     return {};
 }

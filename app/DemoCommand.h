@@ -1,6 +1,8 @@
 #pragma once
 
 #include "CommandLine.h"
+#include "DemoDecisions.h"
+#include "DemoProgress.h"
 #include "model/Error.h"
 #include "model/FieldValue.h"
 
@@ -16,7 +18,9 @@ class PemsSimProcess;
 // `pfa-sync --demo`: the product's main job with nothing to set up. A private PostgreSQL, the
 // schema, realistic sample data, a pems-sim holding the same records, some of them changed or
 // deleted on the PEMS side first; then about a thousand committed modifications that the real
-// write worker pushes to pems-sim, with a live progress line and a summary table at the end.
+// write worker pushes to pems-sim, with a live progress line and a summary table; then the
+// decisions that follow (DemoDecisions): conflicts resolved, a record rolled back, PEMS' own
+// changes pulled into the mirror and the two reconciled.
 class DemoCommand final
 {
 public:
@@ -38,6 +42,7 @@ private:
     [[nodiscard]] Expected<int> commitModifications(const QSqlDatabase& db);
     [[nodiscard]] Expected<void> syncAndReport(const QSqlDatabase& db, const QString& databaseUrl,
                                                PemsSimProcess& sim, int committed);
+    [[nodiscard]] DemoDecisions::Target rollbackTarget() const;
     void step(const QString& what);
     void done();
 
@@ -48,7 +53,7 @@ private:
     qint64 m_firstModification = 0;
     QDateTime m_commitStart;
     QElapsedTimer m_total;
-    QElapsedTimer m_step;
+    DemoProgress m_progress;
 };
 
 } // namespace pfa::app

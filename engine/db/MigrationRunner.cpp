@@ -133,14 +133,22 @@ Expected<MigrationReport> MigrationRunner::migrate(const QSqlDatabase& db) const
     if (auto locked = lock.acquire(); !locked)
         return std::unexpected(locked.error());
 
-    auto created = runStatement(db, u"create schema_migrations",
-                                u"CREATE TABLE IF NOT EXISTS schema_migrations ("
-                                " version integer PRIMARY KEY,"
-                                " file_name text NOT NULL,"
-                                " checksum text NOT NULL,"
-                                " applied_at timestamptz NOT NULL DEFAULT now())"_s);
-    if (!created)
-        return std::unexpected(created.error());
+    // Looked up first rather than CREATE TABLE IF NOT EXISTS, whose NOTICE on every later start
+    // would reach the terminal through libpq.
+    auto existing = runQuery(db, u"look for schema_migrations",
+                             u"SELECT to_regclass('schema_migrations') IS NOT NULL"_s);
+    if (!existing)
+        return std::unexpected(existing.error());
+    if (!existing->next() || !existing->value(0).toBool()) {
+        auto created = runStatement(db, u"create schema_migrations",
+                                    u"CREATE TABLE schema_migrations ("
+                                    " version integer PRIMARY KEY,"
+                                    " file_name text NOT NULL,"
+                                    " checksum text NOT NULL,"
+                                    " applied_at timestamptz NOT NULL DEFAULT now())"_s);
+        if (!created)
+            return std::unexpected(created.error());
+    }
 
     MigrationReport report;
     if (auto verified = verifyApplied(db, report.alreadyApplied); !verified)
