@@ -25,8 +25,14 @@ enum class SettingKey
     WriteSyncConcurrency,
     ReadSyncSchedule,
     ReadSyncPageSize,
+    ServiceListenAddress,
+    ServicePort,
+    ServiceTlsCertificate,
+    ServiceTlsKey,
+    ServiceWriteRateLimit,
+    ServiceMaxBodyBytes,
 };
-inline constexpr std::size_t kSettingCount = 14;
+inline constexpr std::size_t kSettingCount = 20;
 
 enum class SettingType
 {

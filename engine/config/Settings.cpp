@@ -86,6 +86,36 @@ int Settings::readSyncPageSize() const
     return number(SettingKey::ReadSyncPageSize);
 }
 
+QString Settings::serviceListenAddress() const
+{
+    return text(SettingKey::ServiceListenAddress);
+}
+
+int Settings::servicePort() const
+{
+    return number(SettingKey::ServicePort);
+}
+
+QString Settings::serviceTlsCertificate() const
+{
+    return text(SettingKey::ServiceTlsCertificate);
+}
+
+QString Settings::serviceTlsKey() const
+{
+    return text(SettingKey::ServiceTlsKey);
+}
+
+int Settings::serviceWriteRateLimit() const
+{
+    return number(SettingKey::ServiceWriteRateLimit);
+}
+
+int Settings::serviceMaxBodyBytes() const
+{
+    return number(SettingKey::ServiceMaxBodyBytes);
+}
+
 int Settings::batchSize() const
 {
     return number(SettingKey::WriteSyncBatchSize);

@@ -36,6 +36,12 @@ public:
     [[nodiscard]] int concurrency() const; // requests in flight per worker
     [[nodiscard]] const CronExpression& readSyncSchedule() const;
     [[nodiscard]] int readSyncPageSize() const;
+    [[nodiscard]] QString serviceListenAddress() const;
+    [[nodiscard]] int servicePort() const;
+    [[nodiscard]] QString serviceTlsCertificate() const; // empty: plain HTTP
+    [[nodiscard]] QString serviceTlsKey() const;
+    [[nodiscard]] int serviceWriteRateLimit() const; // per token, requests per second
+    [[nodiscard]] int serviceMaxBodyBytes() const;
 
     [[nodiscard]] SettingSource source(SettingKey key) const;
     // For `config show`: one row per setting in table order, secrets masked.

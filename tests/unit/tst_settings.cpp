@@ -70,6 +70,22 @@ const std::map<QString, LayerValues>& layerValues()
           u"30 2 * * *"_s, u"*/15 * * * *"_s}},
         {u"READ_SYNC_PAGE_SIZE"_s,
          {u"1"_s, u"1"_s, u"500"_s, u"500"_s, u"1000"_s, u"1000"_s, u"1000"_s}},
+        {u"SERVICE_LISTEN_ADDRESS"_s,
+         {u"10.0.0.1"_s, u"10.0.0.1"_s, u"0.0.0.0"_s, u"0.0.0.0"_s, u"::1"_s, u"::1"_s,
+          u"127.0.0.1"_s}},
+        {u"SERVICE_PORT"_s,
+         {u"9000"_s, u"9000"_s, u"0"_s, u"0"_s, u"65535"_s, u"65535"_s, u"8787"_s}},
+        {u"SERVICE_TLS_CERT"_s,
+         {u"/etc/pfa-sync/file.pem"_s, u"/etc/pfa-sync/file.pem"_s, u"/env.pem"_s, u"/env.pem"_s,
+          u"/flag.pem"_s, u"/flag.pem"_s, u"(not set)"_s}},
+        {u"SERVICE_TLS_KEY"_s,
+         {u"/etc/pfa-sync/file.key"_s, u"/etc/pfa-sync/file.key"_s, u"/env.key"_s, u"/env.key"_s,
+          u"/flag.key"_s, u"/flag.key"_s, u"(not set)"_s}},
+        {u"SERVICE_WRITE_RATE_LIMIT"_s,
+         {u"1"_s, u"1"_s, u"50"_s, u"50"_s, u"10000"_s, u"10000"_s, u"10"_s}},
+        {u"SERVICE_MAX_BODY_BYTES"_s,
+         {u"1024"_s, u"1024"_s, u"65536"_s, u"65536"_s, u"67108864"_s, u"67108864"_s,
+          u"1048576"_s}},
     };
     return values;
 }
