@@ -202,4 +202,49 @@ Expected<std::vector<model::Conflict>> ConflictRepository::unresolved(qint64 org
                   organizationId);
 }
 
+Expected<ConflictPage> ConflictRepository::list(const ConflictFilter& filter) const
+{
+    QStringList ids;
+    for (const qint64 id : filter.organizationIds)
+        ids.append(QString::number(id));
+    const QString status = filter.status ? model::toWire(*filter.status) : QString();
+    const QString organizations = u"{"_s + ids.join(u',') + u"}"_s;
+    auto query = runQuery(
+        m_db, u"list conflicts",
+        u"SELECT "_s + Columns +
+            u", count(*) OVER () FROM pfa_sync_conflict"
+            " WHERE organization_id = ANY(CAST(:orgs AS bigint[]))"
+            "   AND (COALESCE(CAST(:status AS text), '') = '' OR status = CAST(:status2 AS text))"
+            " ORDER BY id DESC LIMIT :limit OFFSET :offset"_s,
+        {{"orgs"_L1, organizations},
+         {"status"_L1, status},
+         {"status2"_L1, status},
+         {"limit"_L1, filter.limit},
+         {"offset"_L1, filter.offset}});
+    if (!query)
+        return std::unexpected(query.error());
+    ConflictPage page;
+    while (query->next()) {
+        auto conflict = conflictFromRow(*query);
+        if (!conflict)
+            return std::unexpected(conflict.error());
+        page.total = query->value(16).toLongLong();
+        page.conflicts.push_back(std::move(*conflict));
+    }
+    if (page.conflicts.empty() && filter.offset > 0) {
+        // Past the last page: count separately so the total stays right.
+        auto counted = runQuery(
+            m_db, u"count conflicts",
+            u"SELECT count(*) FROM pfa_sync_conflict"
+            " WHERE organization_id = ANY(CAST(:orgs AS bigint[]))"
+            "   AND (COALESCE(CAST(:status AS text), '') = '' OR status = CAST(:status2 AS text))"_s,
+            {{"orgs"_L1, organizations}, {"status"_L1, status}, {"status2"_L1, status}});
+        if (!counted)
+            return std::unexpected(counted.error());
+        counted->next();
+        page.total = counted->value(0).toLongLong();
+    }
+    return page;
+}
+
 } // namespace pfa::db

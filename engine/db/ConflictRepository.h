@@ -1,6 +1,7 @@
 #pragma once
 
 #include "model/Conflict.h"
+#include "model/ConflictStatus.h"
 #include "model/Error.h"
 #include "model/Resolution.h"
 
@@ -10,6 +11,21 @@
 #include <vector>
 
 namespace pfa::db {
+
+// What a conflict listing shows: some organizations, one status or all, a page.
+struct ConflictFilter
+{
+    std::vector<qint64> organizationIds; // required: an empty list matches nothing
+    std::optional<model::ConflictStatus> status;
+    int limit = 100;
+    int offset = 0;
+};
+
+struct ConflictPage
+{
+    std::vector<model::Conflict> conflicts; // newest first
+    qint64 total = 0;                       // every match, not only this page
+};
 
 // pfa_sync_conflict: base, local and PEMS data side by side for the fields both sides changed.
 class ConflictRepository final
@@ -30,6 +46,7 @@ public:
                  const std::optional<model::FieldMap>& mergedData, qint64 userId,
                  const QString& actor) const;
     [[nodiscard]] Expected<std::vector<model::Conflict>> unresolved(qint64 organizationId) const;
+    [[nodiscard]] Expected<ConflictPage> list(const ConflictFilter& filter) const;
 
 private:
     [[nodiscard]] Expected<std::vector<model::Conflict>> select(const QString& where,
