@@ -1,10 +1,9 @@
 #include "sync/WriteSyncEngine.h"
 
 #include "db/Database.h"
-#include "db/EventPublisher.h"
 #include "db/JobRepository.h"
-#include "db/WritePauseRepository.h"
 #include "sync/SyncLog.h"
+#include "sync/WriteSwitch.h"
 #include "sync/WriteWorker.h"
 
 #include <QEventLoop>
@@ -102,9 +101,14 @@ Expected<model::SyncJob> WriteSyncEngine::syncNow(qint64 organizationId,
     if (!job)
         return job;
     // Before returning: every claim decided from now on puts this organization's items in it.
-    m_cycleJobs->adopt(organizationId, job->id);
-    wake();
+    adopt(organizationId, job->id);
     return job;
+}
+
+void WriteSyncEngine::adopt(qint64 organizationId, qint64 jobId)
+{
+    m_cycleJobs->adopt(organizationId, jobId);
+    wake();
 }
 
 Expected<void> WriteSyncEngine::pause(std::optional<qint64> organizationId, const QString& reason,
@@ -113,15 +117,7 @@ Expected<void> WriteSyncEngine::pause(std::optional<qint64> organizationId, cons
     auto connection = m_database.connection();
     if (!connection)
         return std::unexpected(connection.error());
-    db::WritePauseRepository pauses(*connection);
-    auto paused = organizationId ? pauses.pauseOrganization(*organizationId, reason, actor)
-                                 : pauses.pauseAll(reason, actor);
-    if (!paused)
-        return paused;
-    return db::EventPublisher::publish(*connection, {.type = model::EventType::WorkerState,
-                                                     .organizationId = organizationId.value_or(0),
-                                                     .status = u"paused"_s,
-                                                     .at = QDateTime::currentDateTimeUtc()});
+    return pauseWrites(*connection, organizationId, reason, actor);
 }
 
 Expected<void> WriteSyncEngine::resume(std::optional<qint64> organizationId, const QString& actor)
@@ -129,16 +125,7 @@ Expected<void> WriteSyncEngine::resume(std::optional<qint64> organizationId, con
     auto connection = m_database.connection();
     if (!connection)
         return std::unexpected(connection.error());
-    db::WritePauseRepository pauses(*connection);
-    auto resumed = organizationId ? pauses.resumeOrganization(*organizationId, actor)
-                                  : pauses.resumeAll(actor);
-    if (!resumed)
-        return resumed;
-    // Every worker sharing the database hears this and claims at once.
-    return db::EventPublisher::publish(*connection, {.type = model::EventType::WorkerState,
-                                                     .organizationId = organizationId.value_or(0),
-                                                     .status = u"resumed"_s,
-                                                     .at = QDateTime::currentDateTimeUtc()});
+    return resumeWrites(*connection, organizationId, actor);
 }
 
 } // namespace pfa::sync

@@ -47,6 +47,8 @@ public:
     [[nodiscard]] Expected<model::SyncJob> syncNow(qint64 organizationId,
                                                    std::optional<qint64> requestedBy,
                                                    model::JobTrigger trigger, const QString& actor);
+    // The same for a job the caller created (in its own transaction, with what it committed).
+    void adopt(qint64 organizationId, qint64 jobId);
     void wake();
 
     [[nodiscard]] Expected<void> pause(std::optional<qint64> organizationId, const QString& reason,
