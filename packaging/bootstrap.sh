@@ -29,8 +29,10 @@ shift
 packages=(
     cmake ninja-build g++ ccache pkg-config
     qt6-base-dev libqt6sql6-psql
-    qt6-httpserver-dev qt6-websockets-dev # pems-sim; Qt6HttpServer's CMake config needs WebSockets'
+    qt6-httpserver-dev qt6-websockets-dev # pems-sim and --service (REST + WebSocket)
     nlohmann-json3-dev libpq-dev
+    prometheus-cpp-dev # --service's /metrics (its CMake config also wants civetweb's and curl's)
+    libsystemd-dev     # --service: sd_notify readiness and watchdog under systemd
     postgresql
     wrk # benchmarks (ctest -L bench)
 )
