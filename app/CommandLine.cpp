@@ -33,6 +33,21 @@ const QCommandLineOption WorkerIdOption(u"worker-id"_s,
                                         u"With worker: the name this worker's leases carry"
                                         " (default host:pid)."_s,
                                         u"ID"_s);
+const QCommandLineOption
+    ServiceOption(u"service"_s,
+                  u"Run headless as a server: the REST + WebSocket API, metrics and health, and the"
+                  " write worker, until SIGTERM/SIGINT."_s);
+const QCommandLineOption
+    UserOption(u"user"_s, u"With tokens create/list: the user's e-mail address."_s, u"EMAIL"_s);
+const QCommandLineOption NameOption(u"name"_s,
+                                    u"With tokens create: what the token is for (1-200"
+                                    " characters), e.g. \"ci-deploy\"."_s,
+                                    u"NAME"_s);
+const QCommandLineOption ExpiresOption(u"expires"_s,
+                                       u"With tokens create: days until the token expires"
+                                       " (default: never)."_s,
+                                       u"DAYS"_s);
+const QCommandLineOption JsonOption(u"json"_s, u"With tokens: JSON instead of a table."_s);
 const QCommandLineOption HelpOption({u"h"_s, u"help"_s}, u"Show this help."_s);
 const QCommandLineOption VersionOption({u"v"_s, u"version"_s}, u"Show the version."_s);
 
@@ -44,12 +59,77 @@ void describe(QCommandLineParser& parser)
         "  migrate        Apply the database migrations this version carries (DATABASE_URL).\n"
         "  config show    Print the effective settings, where each comes from, secrets masked.\n"
         "  worker         Run the write worker headless until SIGTERM/SIGINT (DATABASE_URL,\n"
-        "                 PEMS_WRITE_API_URL, PEMS_WRITE_API_KEY).\n\n"
+        "                 PEMS_WRITE_API_URL, PEMS_WRITE_API_KEY).\n"
+        "  tokens create --user EMAIL --name NAME [--expires DAYS]\n"
+        "                 Issue an API token for --service (printed once).\n"
+        "  tokens list [--user EMAIL]   List API tokens (never the tokens themselves).\n"
+        "  tokens revoke ID             Revoke an API token at once.\n\n"
         "Settings come from --set flags, then the environment, then the --config file, then\n"
         "defaults (see `pfa-sync config show`)."_s);
     parser.addOptions({SetOption, ConfigOption, DemoOption, DataDirOption, RecordsOption,
-                       WorkerIdOption, HelpOption, VersionOption});
-    parser.addPositionalArgument(u"command"_s, u"migrate | config show | worker"_s, u"[command]"_s);
+                       WorkerIdOption, ServiceOption, UserOption, NameOption, ExpiresOption,
+                       JsonOption, HelpOption, VersionOption});
+    parser.addPositionalArgument(u"command"_s, u"migrate | config show | worker | tokens ..."_s,
+                                 u"[command]"_s);
+}
+
+Expected<void> parseTokens(const QCommandLineParser& parser, const QStringList& positional,
+                           Invocation& invocation)
+{
+    invocation.command = Command::Tokens;
+    invocation.json = parser.isSet(JsonOption);
+    invocation.userEmail = parser.value(UserOption);
+    const QString action = positional.value(1);
+    const auto only =
+        [&](std::initializer_list<const QCommandLineOption*> allowed) -> Expected<void> {
+        for (const auto* option : {&UserOption, &NameOption, &ExpiresOption}) {
+            if (parser.isSet(*option) && std::ranges::find(allowed, option) == allowed.end())
+                return fail(ErrorCode::InvalidInput, u"--%1 does not apply to tokens %2"_s.arg(
+                                                         option->names().front(), action));
+        }
+        return {};
+    };
+    if (action == u"create"_s && positional.size() == 2) {
+        invocation.tokenAction = TokenAction::Create;
+        if (auto checked = only({&UserOption, &NameOption, &ExpiresOption}); !checked)
+            return checked;
+        invocation.tokenName = parser.value(NameOption).trimmed();
+        if (invocation.userEmail.isEmpty())
+            return fail(ErrorCode::InvalidInput, u"tokens create needs --user EMAIL"_s,
+                        u"--user"_s);
+        if (invocation.tokenName.isEmpty() || invocation.tokenName.size() > 200)
+            return fail(ErrorCode::InvalidInput,
+                        u"tokens create needs --name NAME (1-200 characters)"_s, u"--name"_s);
+        if (parser.isSet(ExpiresOption)) {
+            bool ok = false;
+            const int days = parser.value(ExpiresOption).toInt(&ok);
+            if (!ok || days < 1 || days > 3650)
+                return fail(ErrorCode::InvalidInput,
+                            u"--expires needs a whole number of days between 1 and 3650"_s,
+                            u"--expires"_s);
+            invocation.expiresInDays = days;
+        }
+        return {};
+    }
+    if (action == u"list"_s && positional.size() == 2) {
+        invocation.tokenAction = TokenAction::List;
+        return only({&UserOption});
+    }
+    if (action == u"revoke"_s && positional.size() == 3) {
+        invocation.tokenAction = TokenAction::Revoke;
+        if (auto checked = only({}); !checked)
+            return checked;
+        bool ok = false;
+        invocation.tokenId = positional.at(2).toLongLong(&ok);
+        if (!ok || invocation.tokenId < 1)
+            return fail(ErrorCode::InvalidInput,
+                        u"tokens revoke needs the token's id (a positive number), not \"%1\""_s.arg(
+                            positional.at(2)));
+        return {};
+    }
+    return fail(ErrorCode::InvalidInput,
+                u"usage: tokens create --user EMAIL --name NAME [--expires DAYS] | tokens list"
+                " [--user EMAIL] | tokens revoke ID"_s);
 }
 
 } // namespace
@@ -102,12 +182,27 @@ Expected<Invocation> parseCommandLine(const QStringList& arguments)
         invocation.command = Command::Migrate;
     else if (positional == QStringList{u"config"_s, u"show"_s})
         invocation.command = Command::ConfigShow;
+    else if (parser.isSet(ServiceOption))
+        invocation.command = Command::Service;
     else if (positional == QStringList{u"worker"_s})
         invocation.command = Command::Worker;
-    else if (!positional.isEmpty())
+    else if (!positional.isEmpty() && positional.front() == u"tokens"_s) {
+        auto parsed = parseTokens(parser, positional, invocation);
+        if (!parsed)
+            return std::unexpected(parsed.error());
+    } else if (!positional.isEmpty())
         return fail(ErrorCode::InvalidInput,
                     u"unknown command \"%1\" (try --help)"_s.arg(positional.join(u' ')));
 
+    if (parser.isSet(ServiceOption) && !positional.isEmpty())
+        return fail(ErrorCode::InvalidInput, u"--service takes no command"_s);
+    if (invocation.command != Command::Tokens) {
+        for (const auto* option : {&UserOption, &NameOption, &ExpiresOption, &JsonOption}) {
+            if (parser.isSet(*option))
+                return fail(ErrorCode::InvalidInput,
+                            u"--%1 only applies to tokens"_s.arg(option->names().front()));
+        }
+    }
     if (parser.isSet(DemoOption) && !positional.isEmpty())
         return fail(ErrorCode::InvalidInput, u"--demo takes no command"_s);
     if ((parser.isSet(DataDirOption) || parser.isSet(RecordsOption)) &&

@@ -4,6 +4,7 @@
 
 #include <QString>
 #include <QStringList>
+#include <optional>
 
 namespace pfa::app {
 
@@ -14,7 +15,16 @@ enum class Command
     Demo,
     Migrate,
     ConfigShow,
-    Worker
+    Worker,
+    Service,
+    Tokens,
+};
+
+enum class TokenAction
+{
+    Create,
+    List,
+    Revoke,
 };
 
 // What the user asked for, parsed before any application object exists so that main() can pick
@@ -27,6 +37,12 @@ struct Invocation
     QString dataDir;                  // --data-dir (demo)
     int recordsPerOrganization = 300; // --records (demo)
     QString workerId;                 // --worker-id (worker)
+    TokenAction tokenAction = TokenAction::List;
+    QString userEmail;                // --user (tokens create, tokens list)
+    QString tokenName;                // --name (tokens create)
+    std::optional<int> expiresInDays; // --expires (tokens create)
+    qint64 tokenId = 0;               // tokens revoke ID
+    bool json = false;                // --json
 };
 
 [[nodiscard]] Expected<Invocation> parseCommandLine(const QStringList& arguments);

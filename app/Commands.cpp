@@ -1,27 +1,14 @@
 #include "Commands.h"
 
 #include "Console.h"
-#include "config/SettingsLoader.h"
+#include "Startup.h"
 #include "db/Database.h"
 #include "db/DatabaseUrl.h"
 #include "db/MigrationRunner.h"
 
-#include <QProcessEnvironment>
-
 using namespace Qt::StringLiterals;
 
 namespace pfa::app {
-
-namespace {
-
-Expected<config::Settings> loadSettings(const Invocation& invocation)
-{
-    return config::SettingsLoader::load(invocation.settingAssignments,
-                                        QProcessEnvironment::systemEnvironment(),
-                                        invocation.configFile);
-}
-
-} // namespace
 
 int runConfigShow(const Invocation& invocation)
 {
@@ -41,10 +28,8 @@ int runMigrate(const Invocation& invocation)
         err() << "pfa-sync: " << settings.error().message << Qt::endl;
         return 2;
     }
-    if (settings->databaseUrl().isEmpty()) {
-        err() << "pfa-sync: DATABASE_URL is not set: give it in the environment, with"
-                 " --set DATABASE_URL=…, or as [database] url in the --config file"
-              << Qt::endl;
+    if (auto url = requireDatabaseUrl(*settings); !url) {
+        err() << "pfa-sync: " << url.error().message << Qt::endl;
         return 2;
     }
     auto runner = db::MigrationRunner::bundled();

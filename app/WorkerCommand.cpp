@@ -1,16 +1,13 @@
 #include "WorkerCommand.h"
 
 #include "Console.h"
-#include "config/SettingsLoader.h"
+#include "Startup.h"
 #include "db/Database.h"
-#include "db/DatabaseUrl.h"
-#include "db/MigrationRunner.h"
 #include "shared/SignalWatcher.h"
 #include "sync/WriteSyncEngine.h"
 
 #include <QCoreApplication>
 #include <QHostInfo>
-#include <QProcessEnvironment>
 #include <csignal>
 
 using namespace Qt::StringLiterals;
@@ -56,15 +53,14 @@ QString defaultWorkerId()
 
 int runWorker(const Invocation& invocation)
 {
-    const auto settings = config::SettingsLoader::load(invocation.settingAssignments,
-                                                       QProcessEnvironment::systemEnvironment(),
-                                                       invocation.configFile);
+    const auto settings = loadSettings(invocation);
     if (!settings) {
         err() << "pfa-sync: " << settings.error().message << Qt::endl;
         return 2;
     }
-    if (settings->databaseUrl().isEmpty()) {
-        err() << "pfa-sync: DATABASE_URL is not set" << Qt::endl;
+    const auto url = requireDatabaseUrl(*settings);
+    if (!url) {
+        err() << "pfa-sync: " << url.error().message << Qt::endl;
         return 2;
     }
     if (!settings->writeSyncEnabled()) {
@@ -79,21 +75,10 @@ int runWorker(const Invocation& invocation)
         return 2;
     }
 
-    db::Database database(settings->databaseUrl(), u"pfa-sync worker"_s);
-    {
-        auto connection = database.connection();
-        if (!connection) {
-            err() << "pfa-sync: " << connection.error().message << " ("
-                  << db::maskedDatabaseUrl(settings->databaseUrl()) << ")" << Qt::endl;
-            return 1;
-        }
-        auto runner = db::MigrationRunner::bundled();
-        auto migrated = runner ? runner->migrate(*connection)
-                               : Expected<db::MigrationReport>(std::unexpected(runner.error()));
-        if (!migrated) {
-            err() << "pfa-sync: " << migrated.error().message << Qt::endl;
-            return 1;
-        }
+    db::Database database(*url, u"pfa-sync worker"_s);
+    if (auto migrated = migrateDatabase(database, *url); !migrated) {
+        err() << "pfa-sync: " << migrated.error().message << Qt::endl;
+        return 1;
     }
 
     sync::WriteSyncEngine engine(database, *config);

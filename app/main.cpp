@@ -2,6 +2,8 @@
 #include "Commands.h"
 #include "Console.h"
 #include "DemoCommand.h"
+#include "ServiceCommand.h"
+#include "TokensCommand.h"
 #include "WorkerCommand.h"
 
 #include <QCoreApplication>
@@ -35,6 +37,10 @@ int main(int argc, char* argv[])
         return pfa::app::runMigrate(*invocation);
     case pfa::app::Command::Worker:
         return pfa::app::runWorker(*invocation);
+    case pfa::app::Command::Service:
+        return pfa::app::runService(*invocation);
+    case pfa::app::Command::Tokens:
+        return pfa::app::runTokens(*invocation);
     case pfa::app::Command::Demo:
         return pfa::app::DemoCommand(*invocation).run();
     }
