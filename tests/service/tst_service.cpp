@@ -193,6 +193,11 @@ private Q_SLOTS:
                  404);
         QCOMPARE(get(u"/api/pems/sync-status?organizationId=%1"_s.arg(houId()), m_rioToken).status,
                  404);
+        // An administrator, member of no organization, may decide it.
+        QCOMPARE(post(u"/api/pems/conflicts/%1/resolve"_s.arg(conflict), m_adminToken,
+                      {{"resolution", "use_pems"}})
+                     .status,
+                 200);
         QCOMPARE(get(u"/api/pems/conflicts?organizationId=%1"_s.arg(houId()), m_rioToken).status,
                  404);
         QCOMPARE(post(u"/api/pems/write-sync"_s, m_rioToken, {{"organizationId", houId()}}).status,
