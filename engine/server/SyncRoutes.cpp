@@ -47,6 +47,26 @@ Expected<void> onlyKeys(const nlohmann::json& body, std::initializer_list<std::s
     return {};
 }
 
+// What a pause or resume acts on: the organization named (perm_sync needed there), or every
+// organization (administrators only).
+Expected<std::optional<qint64>> switchScope(const ApiCall& call, const nlohmann::json& body,
+                                            const QString& verb)
+{
+    if (!body.contains("organizationId")) {
+        if (!call.caller().user.isAdmin)
+            return fail(ErrorCode::Forbidden,
+                        u"%1 every organization needs an administrator"_s.arg(verb));
+        return std::optional<qint64>();
+    }
+    auto id = requiredId(body, "organizationId");
+    if (!id)
+        return std::unexpected(id.error());
+    if (auto access = requireOrganization(call.caller(), *id, sync::OrganizationRight::Sync);
+        !access)
+        return std::unexpected(access.error());
+    return std::optional(*id);
+}
+
 nlohmann::json isoOrNull(const std::optional<QDateTime>& at)
 {
     return at ? nlohmann::json(model::toIsoUtc(*at).toStdString()) : nlohmann::json();
@@ -262,19 +282,10 @@ HttpReply SyncRoutes::pause(const ApiCall& call)
         reason->get<std::string>().size() > 2000)
         return HttpReply::error(400, "INVALID_INPUT"_L1,
                                 u"a reason of 1 to 2000 characters is required"_s, u"reason"_s);
-    std::optional<qint64> organizationId;
-    if (body->contains("organizationId")) {
-        auto id = requiredId(*body, "organizationId");
-        if (!id)
-            return HttpReply::fromError(id.error());
-        organizationId = *id;
-        if (auto access = requireOrganization(call.caller(), *id, sync::OrganizationRight::Sync);
-            !access)
-            return HttpReply::fromError(access.error());
-    } else if (!call.caller().user.isAdmin) {
-        return HttpReply::error(403, "FORBIDDEN"_L1,
-                                u"pausing every organization needs an administrator"_s);
-    }
+    const auto scope = switchScope(call, *body, u"pausing"_s);
+    if (!scope)
+        return HttpReply::fromError(scope.error());
+    const std::optional<qint64> organizationId = *scope;
     auto connection = m_database.connection();
     if (!connection)
         return HttpReply::fromError(connection.error());
@@ -294,19 +305,10 @@ HttpReply SyncRoutes::resume(const ApiCall& call)
         return HttpReply::fromError(body.error());
     if (auto keys = onlyKeys(*body, {"organizationId"}); !keys)
         return HttpReply::fromError(keys.error());
-    std::optional<qint64> organizationId;
-    if (body->contains("organizationId")) {
-        auto id = requiredId(*body, "organizationId");
-        if (!id)
-            return HttpReply::fromError(id.error());
-        organizationId = *id;
-        if (auto access = requireOrganization(call.caller(), *id, sync::OrganizationRight::Sync);
-            !access)
-            return HttpReply::fromError(access.error());
-    } else if (!call.caller().user.isAdmin) {
-        return HttpReply::error(403, "FORBIDDEN"_L1,
-                                u"resuming every organization needs an administrator"_s);
-    }
+    const auto scope = switchScope(call, *body, u"resuming"_s);
+    if (!scope)
+        return HttpReply::fromError(scope.error());
+    const std::optional<qint64> organizationId = *scope;
     auto connection = m_database.connection();
     if (!connection)
         return HttpReply::fromError(connection.error());
