@@ -110,6 +110,13 @@ Expected<PreparedResolution> ConflictResolver::prepare(const Resolve& request, q
         prepared.change = prepared.modification.delta;
         break;
     case model::Resolution::Merge: {
+        if (prepared.modification.operation == model::Operation::Delete)
+            return fail(
+                ErrorCode::Validation,
+                u"conflict %1 is about deleting %2: keep the deletion (use_local) or PEMS' "
+                "record (use_pems); there are no fields to merge"_s.arg(prepared.conflict.id)
+                    .arg(prepared.modification.pfaId),
+                u"strategy"_s);
         auto merged = mergedChange(prepared.conflict, prepared.modification.delta, request.choices);
         if (!merged)
             return std::unexpected(merged.error());
@@ -119,7 +126,7 @@ Expected<PreparedResolution> ConflictResolver::prepare(const Resolve& request, q
     }
     // Validated on top of the record as the conflict showed it: the version the change is now
     // based on. The worker validates again on top of whatever PEMS holds when it sends.
-    if (prepared.sendsSomething()) {
+    if (prepared.sendsSomething() && prepared.modification.operation != model::Operation::Delete) {
         if (auto valid = model::Validator::check(prepared.conflict.pemsData, *prepared.change);
             !valid)
             return std::unexpected(valid.error());

@@ -50,7 +50,13 @@ struct PreparedResolution
     model::Resolution strategy = model::Resolution::UseLocal;
     std::optional<model::FieldMap> change;     // what goes to PEMS; nullopt/empty: discarded
     std::optional<model::FieldMap> mergedData; // Merge only: the conflicting fields' outcome
-    [[nodiscard]] bool sendsSomething() const { return change && !change->empty(); }
+    // A deletion carries no fields: kept (use_local) it still goes out.
+    [[nodiscard]] bool sendsSomething() const
+    {
+        if (modification.operation == model::Operation::Delete)
+            return change.has_value();
+        return change && !change->empty();
+    }
 };
 
 // Decides a conflict raised by the write path (DESIGN "Sync semantics", spec flow 2):

@@ -44,6 +44,25 @@ private:
         return open && open->size() == 1 ? open->front() : model::Conflict{};
     }
 
+    // PEMS edits record 10002 while the local side deletes it: deleting a record someone
+    // changed meanwhile is a decision for a person.
+    model::Conflict raiseDeleteConflict()
+    {
+        if (!world().sim().editRecord(u"RIO"_s, SyncFixture::pfaId(10002),
+                                      {{"description", "PEMS wording"}}))
+            return {};
+        if (!startWorker())
+            return {};
+        auto committed = world().commit(u"RIO"_s, 10002, {}, model::Operation::Delete);
+        if (!committed)
+            return {};
+        if (!world().waitForStatus(committed->modification.id, SyncStatus::Conflict))
+            return {};
+        auto open = db::ConflictRepository(world().db().connection())
+                        .unresolved(world().organizationId(u"RIO"_s));
+        return open && open->size() == 1 ? open->front() : model::Conflict{};
+    }
+
     std::string pemsField(const char* field)
     {
         const auto record = pemsRecord(10001);
@@ -111,6 +130,46 @@ private Q_SLOTS:
         QCOMPARE(*world().db().count(u"SELECT count(*) FROM audit_log"
                                      " WHERE action = 'conflict.resolved'"_s),
                  qint64(1));
+    }
+
+    // use_local on a deletion keeps the deletion: it goes out on top of PEMS' version and the
+    // record ends deleted in PEMS and in the mirror (it used to be resolved as an empty change
+    // and silently dropped).
+    void useLocalOnADeletionDeletesTheRecord()
+    {
+        SET_UP_WORLD();
+        const model::Conflict conflict = raiseDeleteConflict();
+        QVERIFY(conflict.id != 0);
+        auto resolved = ConflictResolver(world().db().connection())
+                            .resolve({.conflictId = conflict.id, .strategy = Resolution::UseLocal},
+                                     world().userId());
+        PFA_VERIFY_OK(resolved);
+        QCOMPARE(resolved->modification.status, SyncStatus::Queued);
+        QVERIFY(world().waitForStatus(conflict.modificationId, SyncStatus::Synced));
+        QCOMPARE(pemsRecord(10002)["deleted"].get<bool>(), true);
+        QCOMPARE(world()
+                     .db()
+                     .value(u"SELECT deleted FROM pfa_mirror WHERE pfa_id = 'PFA-10002'"_s)
+                     ->toBool(),
+                 true);
+    }
+
+    // A deletion has no fields to merge: refused, naming the strategy, and nothing changes.
+    void mergeOnADeletionIsRefused()
+    {
+        SET_UP_WORLD();
+        const model::Conflict conflict = raiseDeleteConflict();
+        QVERIFY(conflict.id != 0);
+        auto resolved = ConflictResolver(world().db().connection())
+                            .resolve({.conflictId = conflict.id, .strategy = Resolution::Merge},
+                                     world().userId());
+        QVERIFY(!resolved);
+        QCOMPARE(resolved.error().field, u"strategy"_s);
+        QVERIFY(resolved.error().message.contains(u"deleting"_s));
+        auto still = db::ConflictRepository(world().db().connection()).find(conflict.id);
+        PFA_VERIFY_OK(still);
+        QCOMPARE(still->status, model::ConflictStatus::Unresolved);
+        QCOMPARE(pemsRecord(10002)["deleted"].get<bool>(), false);
     }
 
     // use_pems: my change is dropped (discarded, with the reason); PEMS keeps its wording and
