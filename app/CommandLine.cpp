@@ -48,6 +48,11 @@ const QCommandLineOption ExpiresOption(u"expires"_s,
                                        " (default: never)."_s,
                                        u"DAYS"_s);
 const QCommandLineOption JsonOption(u"json"_s, u"With tokens: JSON instead of a table."_s);
+const QCommandLineOption LogFormatOption(u"log-format"_s,
+                                         u"How log lines look on stderr: text (default) or json"
+                                         " (one object per line: time, level, category,"
+                                         " message, pid)."_s,
+                                         u"FORMAT"_s, u"text"_s);
 const QCommandLineOption HelpOption({u"h"_s, u"help"_s}, u"Show this help."_s);
 const QCommandLineOption VersionOption({u"v"_s, u"version"_s}, u"Show the version."_s);
 
@@ -68,7 +73,7 @@ void describe(QCommandLineParser& parser)
         "defaults (see `pfa-sync config show`)."_s);
     parser.addOptions({SetOption, ConfigOption, DemoOption, DataDirOption, RecordsOption,
                        WorkerIdOption, ServiceOption, UserOption, NameOption, ExpiresOption,
-                       JsonOption, HelpOption, VersionOption});
+                       JsonOption, LogFormatOption, HelpOption, VersionOption});
     parser.addPositionalArgument(u"command"_s, u"migrate | config show | worker | tokens ..."_s,
                                  u"[command]"_s);
 }
@@ -152,6 +157,12 @@ Expected<Invocation> parseCommandLine(const QStringList& arguments)
     invocation.settingAssignments = parser.values(SetOption);
     invocation.configFile = parser.value(ConfigOption);
     invocation.dataDir = parser.value(DataDirOption);
+    const QString logFormat = parser.value(LogFormatOption);
+    if (logFormat != u"text"_s && logFormat != u"json"_s)
+        return fail(ErrorCode::InvalidInput,
+                    u"--log-format is text or json, not \"%1\""_s.arg(logFormat),
+                    u"--log-format"_s);
+    invocation.jsonLogs = logFormat == u"json"_s;
     for (const QString& assignment : std::as_const(invocation.settingAssignments)) {
         // The process list is readable by every user of the machine.
         if (assignment.startsWith(u"PEMS_WRITE_API_KEY="_s) ||

@@ -43,6 +43,7 @@ struct Invocation
     std::optional<int> expiresInDays; // --expires (tokens create)
     qint64 tokenId = 0;               // tokens revoke ID
     bool json = false;                // --json
+    bool jsonLogs = false;            // --log-format json
 };
 
 [[nodiscard]] Expected<Invocation> parseCommandLine(const QStringList& arguments);

@@ -5,6 +5,7 @@
 #include "ServiceCommand.h"
 #include "TokensCommand.h"
 #include "WorkerCommand.h"
+#include "shared/JsonLog.h"
 
 #include <QCoreApplication>
 
@@ -24,6 +25,8 @@ int main(int argc, char* argv[])
         pfa::app::err() << "pfa-sync: " << invocation.error().message << Qt::endl;
         return 2;
     }
+    if (invocation->jsonLogs)
+        pfa::app::JsonLog::install();
     switch (invocation->command) {
     case pfa::app::Command::Help:
         pfa::app::out() << pfa::app::helpText() << Qt::flush;
