@@ -28,12 +28,37 @@ WorkerProcess::WorkerProcess(QString binary, QString workerId, QProcessEnvironme
     : m_binary(std::move(binary))
     , m_workerId(std::move(workerId))
     , m_environment(std::move(environment))
+    , m_arguments{u"worker"_s, u"--worker-id"_s, m_workerId}
+    , m_readyMarker("pfa-sync worker " + m_workerId.toUtf8() + " running")
 {}
 
 WorkerProcess::~WorkerProcess()
 {
     if (isRunning())
         kill();
+}
+
+std::unique_ptr<WorkerProcess> WorkerProcess::service(QString binary,
+                                                      QProcessEnvironment environment)
+{
+    environment.insert(u"SERVICE_LISTEN_ADDRESS"_s, u"127.0.0.1"_s);
+    environment.insert(u"SERVICE_PORT"_s, u"0"_s);
+    auto process =
+        std::make_unique<WorkerProcess>(std::move(binary), u"service"_s, std::move(environment));
+    process->m_arguments = {u"--service"_s, u"--log-format"_s, u"json"_s};
+    process->m_readyMarker = "pfa-sync service listening on ";
+    return process;
+}
+
+quint16 WorkerProcess::servicePort() const
+{
+    // "pfa-sync service listening on http://127.0.0.1:PORT (…)"
+    const qsizetype at = m_output.indexOf(m_readyMarker, m_runStart);
+    if (at < 0)
+        return 0;
+    const qsizetype end = m_output.indexOf(' ', at + m_readyMarker.size());
+    const QByteArray url = m_output.mid(at + m_readyMarker.size(), end - at - m_readyMarker.size());
+    return quint16(url.mid(url.lastIndexOf(':') + 1).toUInt());
 }
 
 QProcessEnvironment WorkerProcess::environment(SyncFixture& fixture, const WorkerSettings& settings)
@@ -66,7 +91,7 @@ Expected<void> WorkerProcess::launch(int timeoutMs)
     m_process->setProcessChannelMode(QProcess::MergedChannels);
     m_process->setProcessEnvironment(m_environment);
     m_process->setProgram(m_binary);
-    m_process->setArguments({u"worker"_s, u"--worker-id"_s, m_workerId});
+    m_process->setArguments(m_arguments);
     // A test that is killed (a CTest timeout) must not leave workers behind: they would outlive
     // its database and loop on errors.
     m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
@@ -85,7 +110,7 @@ Expected<void> WorkerProcess::waitUntilRunning(int timeoutMs)
 {
     if (!m_process)
         return fail(ErrorCode::Internal, u"worker %1 was not started"_s.arg(m_workerId));
-    const QByteArray ready = "pfa-sync worker " + m_workerId.toUtf8() + " running";
+    const QByteArray& ready = m_readyMarker;
     const QDeadlineTimer deadline(timeoutMs);
     while (!deadline.hasExpired()) {
         collect();

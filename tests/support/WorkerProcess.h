@@ -5,6 +5,7 @@
 #include <QByteArray>
 #include <QProcessEnvironment>
 #include <QString>
+#include <QStringList>
 
 #include <memory>
 
@@ -33,6 +34,10 @@ public:
     static constexpr int DefaultTimeoutMs = 30000;
 
     WorkerProcess(QString binary, QString workerId, QProcessEnvironment environment);
+    // `pfa-sync --service --log-format json` instead (the API on any free port, the worker
+    // inside); running once it prints where it listens.
+    [[nodiscard]] static std::unique_ptr<WorkerProcess> service(QString binary,
+                                                                QProcessEnvironment environment);
     ~WorkerProcess(); // SIGKILL if it still runs: a test that failed half-way leaves no orphan
     WorkerProcess(const WorkerProcess&) = delete;
     WorkerProcess& operator=(const WorkerProcess&) = delete;
@@ -58,6 +63,8 @@ public:
 
     [[nodiscard]] const QString& id() const { return m_workerId; }
     [[nodiscard]] qint64 processId() const;
+    // A service's port, from its "listening on" line (0 before it is running).
+    [[nodiscard]] quint16 servicePort() const;
     // Everything it printed so far (all runs).
     [[nodiscard]] QByteArray output();
 
@@ -67,6 +74,8 @@ private:
     const QString m_binary;
     const QString m_workerId;
     const QProcessEnvironment m_environment;
+    QStringList m_arguments;
+    QByteArray m_readyMarker;
     std::unique_ptr<QProcess> m_process;
     QByteArray m_output;
     qsizetype m_runStart = 0; // where this run's output begins in m_output
