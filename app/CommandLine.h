@@ -1,5 +1,6 @@
 #pragma once
 
+#include "AdminCommandLine.h"
 #include "model/Error.h"
 
 #include <QString>
@@ -18,6 +19,7 @@ enum class Command
     Worker,
     Service,
     Tokens,
+    Admin, // status, queue …, conflicts …, rollback
 };
 
 enum class TokenAction
@@ -43,6 +45,7 @@ struct Invocation
     std::optional<int> expiresInDays; // --expires (tokens create)
     qint64 tokenId = 0;               // tokens revoke ID
     bool json = false;                // --json
+    AdminArguments admin;             // Command::Admin
 };
 
 [[nodiscard]] Expected<Invocation> parseCommandLine(const QStringList& arguments);
