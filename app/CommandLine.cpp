@@ -38,7 +38,10 @@ const QCommandLineOption
                   u"Run headless as a server: the REST + WebSocket API, metrics and health, and the"
                   " write worker, until SIGTERM/SIGINT."_s);
 const QCommandLineOption
-    UserOption(u"user"_s, u"With tokens create/list: the user's e-mail address."_s, u"EMAIL"_s);
+    UserOption(u"user"_s,
+               u"With tokens create/list: the user's e-mail address; with queue retry|discard,"
+               " conflicts resolve and rollback: the user (e-mail) who acts."_s,
+               u"EMAIL"_s);
 const QCommandLineOption NameOption(u"name"_s,
                                     u"With tokens create: what the token is for (1-200"
                                     " characters), e.g. \"ci-deploy\"."_s,
@@ -47,7 +50,8 @@ const QCommandLineOption ExpiresOption(u"expires"_s,
                                        u"With tokens create: days until the token expires"
                                        " (default: never)."_s,
                                        u"DAYS"_s);
-const QCommandLineOption JsonOption(u"json"_s, u"With tokens: JSON instead of a table."_s);
+const QCommandLineOption
+    JsonOption(u"json"_s, u"With tokens and the admin commands: JSON instead of a table."_s);
 const QCommandLineOption LogFormatOption(u"log-format"_s,
                                          u"How log lines look on stderr: text (default) or json"
                                          " (one object per line: time, level, category,"
@@ -68,14 +72,30 @@ void describe(QCommandLineParser& parser)
         "  tokens create --user EMAIL --name NAME [--expires DAYS]\n"
         "                 Issue an API token for --service (printed once).\n"
         "  tokens list [--user EMAIL]   List API tokens (never the tokens themselves).\n"
-        "  tokens revoke ID             Revoke an API token at once.\n\n"
+        "  tokens revoke ID             Revoke an API token at once.\n"
+        "  status [--organization CODE]  Queue, dead letters, conflicts, pause per organization.\n"
+        "  queue list [--organization CODE] [--class CLASS]   List dead letters.\n"
+        "  queue retry ID… | --all [--organization CODE] [--class CLASS] --user LOGIN\n"
+        "  queue discard ID… | --all … --reason TEXT --user LOGIN\n"
+        "  conflicts list [--organization CODE] [--status STATUS] [--limit N] [--offset N]\n"
+        "  conflicts show ID\n"
+        "  conflicts resolve ID --strategy use_local|use_pems|merge\n"
+        "                 [--field FIELD=mine|pems|value:TEXT]… --user LOGIN\n"
+        "  rollback --organization CODE --pfa ID --version N --reason TEXT --user LOGIN\n"
+        "  rollback --job ID --reason TEXT --user LOGIN\n"
+        "                 The admin commands work on the database (DATABASE_URL) as --user;\n"
+        "                 exit code 0 done, 1 failed or refused, 2 bad arguments or settings.\n\n"
         "Settings come from --set flags, then the environment, then the --config file, then\n"
         "defaults (see `pfa-sync config show`)."_s);
     parser.addOptions({SetOption, ConfigOption, DemoOption, DataDirOption, RecordsOption,
                        WorkerIdOption, ServiceOption, UserOption, NameOption, ExpiresOption,
                        JsonOption, LogFormatOption, HelpOption, VersionOption});
-    parser.addPositionalArgument(u"command"_s, u"migrate | config show | worker | tokens ..."_s,
-                                 u"[command]"_s);
+    parser.addOptions(adminOptions());
+    parser.addPositionalArgument(
+        u"command"_s,
+        u"migrate | config show | worker | tokens ... | status | queue ... | conflicts ... |"
+        " rollback"_s,
+        u"[command]"_s);
 }
 
 Expected<void> parseTokens(const QCommandLineParser& parser, const QStringList& positional,
@@ -150,7 +170,9 @@ Expected<Invocation> parseCommandLine(const QStringList& arguments)
 {
     QCommandLineParser parser;
     describe(parser);
-    if (!parser.parse(arguments))
+    QCommandLineParser probe;
+    describe(probe);
+    if (!parser.parse(renameRollbackVersion(probe, arguments)))
         return fail(ErrorCode::InvalidInput, parser.errorText());
 
     Invocation invocation;
@@ -201,6 +223,12 @@ Expected<Invocation> parseCommandLine(const QStringList& arguments)
         auto parsed = parseTokens(parser, positional, invocation);
         if (!parsed)
             return std::unexpected(parsed.error());
+    } else if (!positional.isEmpty() && isAdminCommand(positional.front())) {
+        auto admin = parseAdminCommand(parser, positional);
+        if (!admin)
+            return std::unexpected(admin.error());
+        invocation.command = Command::Admin;
+        invocation.admin = std::move(*admin);
     } else if (!positional.isEmpty())
         return fail(ErrorCode::InvalidInput,
                     u"unknown command \"%1\" (try --help)"_s.arg(positional.join(u' ')));
@@ -209,9 +237,18 @@ Expected<Invocation> parseCommandLine(const QStringList& arguments)
         return fail(ErrorCode::InvalidInput, u"--service takes no command"_s);
     if (invocation.command != Command::Tokens) {
         for (const auto* option : {&UserOption, &NameOption, &ExpiresOption, &JsonOption}) {
-            if (parser.isSet(*option))
+            if (parser.isSet(*option) && (invocation.command != Command::Admin ||
+                                          option == &NameOption || option == &ExpiresOption))
                 return fail(ErrorCode::InvalidInput,
                             u"--%1 only applies to tokens"_s.arg(option->names().front()));
+        }
+    }
+    if (invocation.command != Command::Admin) {
+        for (const QCommandLineOption& option : adminOptions()) {
+            if (parser.isSet(option))
+                return fail(ErrorCode::InvalidInput,
+                            u"--%1 only applies to status, queue, conflicts and rollback"_s.arg(
+                                option.names().front()));
         }
     }
     if (parser.isSet(DemoOption) && !positional.isEmpty())

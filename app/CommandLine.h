@@ -1,5 +1,6 @@
 #pragma once
 
+#include "AdminCommandLine.h"
 #include "model/Error.h"
 
 #include <QString>
@@ -18,6 +19,7 @@ enum class Command
     Worker,
     Service,
     Tokens,
+    Admin, // status, queue …, conflicts …, rollback
 };
 
 enum class TokenAction
@@ -44,6 +46,7 @@ struct Invocation
     qint64 tokenId = 0;               // tokens revoke ID
     bool json = false;                // --json
     bool jsonLogs = false;            // --log-format json
+    AdminArguments admin;             // Command::Admin
 };
 
 [[nodiscard]] Expected<Invocation> parseCommandLine(const QStringList& arguments);

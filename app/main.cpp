@@ -1,3 +1,4 @@
+#include "AdminCommands.h"
 #include "CommandLine.h"
 #include "Commands.h"
 #include "Console.h"
@@ -44,6 +45,8 @@ int main(int argc, char* argv[])
         return pfa::app::runService(*invocation);
     case pfa::app::Command::Tokens:
         return pfa::app::runTokens(*invocation);
+    case pfa::app::Command::Admin:
+        return pfa::app::runAdmin(*invocation);
     case pfa::app::Command::Demo:
         return pfa::app::DemoCommand(*invocation).run();
     }
