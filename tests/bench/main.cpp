@@ -84,7 +84,7 @@ std::vector<Scenario> scenarios()
          }},
         {u"api-write-sync"_s,
          [](bool quick, int) {
-             return ApiWriteScenario(quick ? 10 : 200, 100, quick ? 2 : 4, quick).run();
+             return ApiWriteScenario(quick ? 10 : 100, 100, quick ? 2 : 4, quick).run();
          }},
     };
 }
