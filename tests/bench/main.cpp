@@ -1,6 +1,8 @@
-// pfa-sync-bench [--quick] [SCENARIO…]: the write path's figures, one JSON line per scenario on
-// standard output (progress on standard error). See docs/benchmarks.md.
+// pfa-sync-bench [--quick] [SCENARIO…]: the write path's and the service API's figures, one JSON
+// line per scenario on standard output (progress on standard error). See docs/benchmarks.md.
 
+#include "ApiStatusScenario.h"
+#include "ApiWriteScenario.h"
 #include "BenchLog.h"
 #include "LatencyScenario.h"
 #include "ReadSyncScenario.h"
@@ -74,6 +76,16 @@ std::vector<Scenario> scenarios()
          [](bool quick, int) {
              return ReconcileScenario(quick ? 5'000 : 100'000, 100, quick).run();
          }},
+        {u"api-status-10k"_s,
+         [](bool quick, int) {
+             return ApiStatusScenario(quick ? 1'000 : 10'000, quick ? 5 : 20, quick ? 100 : 2'000,
+                                      quick)
+                 .run();
+         }},
+        {u"api-write-sync"_s,
+         [](bool quick, int) {
+             return ApiWriteScenario(quick ? 10 : 100, 100, quick ? 2 : 4, quick).run();
+         }},
     };
 }
 
@@ -84,7 +96,7 @@ int main(int argc, char* argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"pfa-sync-bench"_s);
     if (qEnvironmentVariableIsEmpty("BENCH_VERBOSE"))
-        QLoggingCategory::setFilterRules(u"pfa.*.info=false"_s);
+        QLoggingCategory::setFilterRules(u"pfa.*.info=false\npfa.*.debug=false"_s);
 
     const std::vector<Scenario> all = scenarios();
     QStringList names;
