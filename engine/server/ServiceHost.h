@@ -24,6 +24,7 @@ namespace pfa::server {
 class ConflictRoutes;
 class EventRelay;
 class HealthRoutes;
+class JobRoutes;
 class MetricsRoute;
 class SyncRoutes;
 
@@ -78,6 +79,7 @@ private:
     std::unique_ptr<MetricsRoute> m_metrics;
     std::unique_ptr<SyncRoutes> m_syncRoutes;
     std::unique_ptr<ConflictRoutes> m_conflictRoutes;
+    std::unique_ptr<JobRoutes> m_jobRoutes;
     std::unique_ptr<HealthRoutes> m_healthRoutes;
     std::unique_ptr<sync::EventBus> m_events;
     std::unique_ptr<EventRelay> m_relay;
