@@ -6,6 +6,8 @@
 #include "db/JobRepository.h"
 #include "db/Sql.h"
 
+#include <QFile>
+
 using namespace Qt::StringLiterals;
 using pfa::model::SyncStatus;
 
@@ -259,6 +261,19 @@ private Q_SLOTS:
         QVERIFY2(limited > 0, "12 writes in a burst against a limit of 5/s");
         QVERIFY(retryAfter.toInt() >= 1);
         QCOMPARE(get(u"/api/pems/sync-jobs"_s, m_viewerToken).status, 200);
+    }
+
+    void theOpenApiFragmentIsEmbeddedAndNamesEveryJobRoute()
+    {
+        QFile file(u":/openapi/jobs.json"_s);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const auto fragment = nlohmann::json::parse(file.readAll().toStdString(), nullptr, false);
+        QVERIFY(fragment.is_object());
+        QVERIFY(fragment["components"]["schemas"].is_object());
+        for (const auto& [path, method] :
+             {std::pair{"/api/pems/sync-jobs", "get"}, std::pair{"/api/pems/sync-jobs/{id}", "get"},
+              std::pair{"/api/pems/sync-jobs/{id}/rollback", "post"}})
+            QVERIFY2(fragment["paths"][path].contains(method), path);
     }
 
     void sqlInjectionInEveryParameterIsRefusedAndTablesStayIntact()
