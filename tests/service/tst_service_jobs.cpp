@@ -3,6 +3,7 @@
 
 #include "ServiceTestCase.h"
 
+#include "db/AuditRepository.h"
 #include "db/JobRepository.h"
 #include "db/Sql.h"
 
@@ -164,6 +165,15 @@ private Q_SLOTS:
         QTest::newRow("limit 501") << u"/api/pems/sync-jobs?limit=501"_s << u"limit"_s;
         QTest::newRow("offset") << u"/api/pems/sync-jobs?offset=-1"_s << u"offset"_s;
         QTest::newRow("id") << u"/api/pems/sync-jobs/abc"_s << u"id"_s;
+        QTest::newRow("audit unknown") << u"/api/pems/audit?entity=x"_s << u"entity"_s;
+        QTest::newRow("audit organizationId")
+            << u"/api/pems/audit?organizationId=0"_s << u"organizationId"_s;
+        QTest::newRow("audit from") << u"/api/pems/audit?from=2026-13-01"_s << u"from"_s;
+        QTest::newRow("audit to") << u"/api/pems/audit?to=2026-01-01T10:00"_s << u"to"_s;
+        QTest::newRow("audit limit") << u"/api/pems/audit?limit=1000"_s << u"limit"_s;
+        QTest::newRow("audit offset") << u"/api/pems/audit?offset=1000001"_s << u"offset"_s;
+        QTest::newRow("audit actor")
+            << u"/api/pems/audit?actor="_s + QString(201, u'a') << u"actor"_s;
     }
 
     void badInputGetsA400NamingTheField()
@@ -198,7 +208,8 @@ private Q_SLOTS:
         for (const auto& [method, path] :
              {std::pair{QByteArray("GET"), u"/api/pems/sync-jobs"_s},
               std::pair{QByteArray("GET"), u"/api/pems/sync-jobs/1"_s},
-              std::pair{QByteArray("POST"), u"/api/pems/sync-jobs/1/rollback"_s}}) {
+              std::pair{QByteArray("POST"), u"/api/pems/sync-jobs/1/rollback"_s},
+              std::pair{QByteArray("GET"), u"/api/pems/audit"_s}}) {
             const auto answer = request(method, path, {});
             QCOMPARE(answer.status, 401);
             QCOMPARE(answer.text("error"), u"UNAUTHORIZED"_s);
@@ -263,17 +274,67 @@ private Q_SLOTS:
         QCOMPARE(get(u"/api/pems/sync-jobs"_s, m_viewerToken).status, 200);
     }
 
-    void theOpenApiFragmentIsEmbeddedAndNamesEveryJobRoute()
+    void theAuditLogIsPagedPerOrganizationWithTextVerbatim()
     {
-        QFile file(u":/openapi/jobs.json"_s);
-        QVERIFY(file.open(QIODevice::ReadOnly));
-        const auto fragment = nlohmann::json::parse(file.readAll().toStdString(), nullptr, false);
-        QVERIFY(fragment.is_object());
-        QVERIFY(fragment["components"]["schemas"].is_object());
+        const qint64 hou = houJob();
+        QVERIFY(hou > 0);
+        const QString actor = u"<script>alert('a')</script><b>ops</b>"_s;
+        for (int i = 0; i < 3; ++i) {
+            QVERIFY(db::AuditRepository(world().db().connection())
+                        .append({.actor = actor,
+                                 .action = u"test.noted"_s,
+                                 .organizationId = rioId(),
+                                 .entity = u"test"_s,
+                                 .entityId = QString::number(i),
+                                 .after = {{"note", "<img src=x onerror=alert(1)>"}}}));
+        }
+        const QString byActor =
+            u"/api/pems/audit?actor="_s + QString::fromLatin1(QUrl::toPercentEncoding(actor));
+        const auto mine = get(byActor + u"&organizationId=%1&limit=2"_s.arg(rioId()), m_rioToken);
+        QCOMPARE(mine.status, 200);
+        QCOMPARE(mine.json.value("total", -1), 3);
+        QCOMPARE(mine.json["entries"].size(), 2u);
+        // Newest first, the text exactly as stored.
+        QCOMPARE(mine.json["entries"][0].value("entityId", std::string()), std::string("2"));
+        QCOMPARE(mine.json["entries"][0].value("actor", std::string()), actor.toStdString());
+        QCOMPARE(mine.json["entries"][0]["after"].value("note", std::string()),
+                 std::string("<img src=x onerror=alert(1)>"));
+        const auto next = get(byActor + u"&limit=2&offset=2"_s, m_rioToken);
+        QCOMPARE(next.json["entries"].size(), 1u);
+        QCOMPARE(next.json["entries"][0].value("entityId", std::string()), std::string("0"));
+        QCOMPARE(get(byActor + u"&from=2100-01-01"_s, m_rioToken).json.value("total", -1), 0);
+        QCOMPARE(get(byActor + u"&to=2000-01-01"_s, m_rioToken).json.value("total", -1), 0);
+
+        // HOU's job is not RIO's business; entries of no organization are administrators' only.
+        const QString created = u"/api/pems/audit?action=sync_job.created"_s;
+        QCOMPARE(get(created, m_rioToken).json.value("total", -1), 0);
+        QCOMPARE(get(created, m_adminToken).json.value("total", -1), 1);
+        QCOMPARE(get(u"/api/pems/audit?organizationId=%1"_s.arg(houId()), m_rioToken).status, 404);
+        QCOMPARE(get(u"/api/pems/audit?action=token.issued"_s, m_rioToken).json.value("total", -1),
+                 0);
+        const auto tokens = get(u"/api/pems/audit?action=token.issued"_s, m_adminToken);
+        QCOMPARE(tokens.json.value("total", -1), 3);
+        for (const QByteArray& secret : {m_rioToken, m_viewerToken, m_adminToken})
+            QVERIFY(!tokens.body.contains(secret));
+    }
+
+    void theOpenApiFragmentsAreEmbeddedAndNameEveryRoute()
+    {
+        nlohmann::json paths = nlohmann::json::object();
+        for (const QString& group : {u"jobs"_s, u"audit"_s}) {
+            QFile file(u":/openapi/%1.json"_s.arg(group));
+            QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(group));
+            const auto fragment =
+                nlohmann::json::parse(file.readAll().toStdString(), nullptr, false);
+            QVERIFY(fragment.is_object());
+            QVERIFY(fragment["components"]["schemas"].is_object());
+            paths.update(fragment["paths"]);
+        }
         for (const auto& [path, method] :
              {std::pair{"/api/pems/sync-jobs", "get"}, std::pair{"/api/pems/sync-jobs/{id}", "get"},
-              std::pair{"/api/pems/sync-jobs/{id}/rollback", "post"}})
-            QVERIFY2(fragment["paths"][path].contains(method), path);
+              std::pair{"/api/pems/sync-jobs/{id}/rollback", "post"},
+              std::pair{"/api/pems/audit", "get"}})
+            QVERIFY2(paths[path].contains(method), path);
     }
 
     void sqlInjectionInEveryParameterIsRefusedAndTablesStayIntact()
@@ -293,12 +354,21 @@ private Q_SLOTS:
                 u"/api/pems/sync-jobs?limit="_s + value,
                 u"/api/pems/sync-jobs?offset="_s + value,
                 u"/api/pems/sync-jobs/"_s + value,
+                u"/api/pems/audit?organizationId="_s + value,
+                u"/api/pems/audit?from="_s + value,
+                u"/api/pems/audit?limit="_s + value,
             };
             for (const QString& path : paths) {
                 const auto answer = get(path, m_adminToken);
                 QVERIFY2(answer.status == 400 || answer.status == 404, qPrintable(path));
                 for (const char* leak : {"SELECT", "pfa_", "syntax", "QPSQL", "api_token"})
                     QVERIFY2(!answer.body.contains(leak), answer.body.constData());
+            }
+            // Text filters are values to compare, so an attack simply matches nothing.
+            for (const QString& name : {u"actor"_s, u"action"_s}) {
+                const auto answer = get(u"/api/pems/audit?%1="_s.arg(name) + value, m_adminToken);
+                QCOMPARE(answer.status, 200);
+                QCOMPARE(answer.json.value("total", -1), 0);
             }
             const auto posted = post(u"/api/pems/sync-jobs/"_s + value + u"/rollback"_s,
                                      m_adminToken, {{"reason", attack.toStdString()}});
