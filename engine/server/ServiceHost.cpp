@@ -1,9 +1,11 @@
 #include "server/ServiceHost.h"
 
 #include "db/Database.h"
+#include "server/AuditRoutes.h"
 #include "server/ConflictRoutes.h"
 #include "server/EventRelay.h"
 #include "server/HealthRoutes.h"
+#include "server/JobRoutes.h"
 #include "server/MetricsRoute.h"
 #include "server/ServerLog.h"
 #include "server/SyncRoutes.h"
@@ -45,6 +47,10 @@ ServiceHost::ServiceHost(db::Database& database, ServiceConfig config, QObject* 
     m_syncRoutes->install(*m_server);
     m_conflictRoutes = std::make_unique<ConflictRoutes>(m_database);
     m_conflictRoutes->install(*m_server);
+    m_jobRoutes = std::make_unique<JobRoutes>(m_database);
+    m_jobRoutes->install(*m_server);
+    m_auditRoutes = std::make_unique<AuditRoutes>(m_database);
+    m_auditRoutes->install(*m_server);
     m_healthRoutes = std::make_unique<HealthRoutes>(m_database, m_engine.get(), m_config.pems,
                                                     m_config.healthProbeInterval);
     m_healthRoutes->install(*m_server);
