@@ -69,7 +69,7 @@ void ApiServer::route(QByteArray method, const QString& pattern, Access access, 
 }
 
 const ApiServer::Route* ApiServer::match(QByteArrayView method, const QStringList& segments,
-                                         QStringList& captures, bool& pathKnown) const
+                                         QStringList& captures, QByteArrayList& allowed) const
 {
     for (const Route& route : m_routes) {
         if (route.segments.size() != segments.size())
@@ -85,13 +85,24 @@ const ApiServer::Route* ApiServer::match(QByteArrayView method, const QStringLis
         }
         if (!matches)
             continue;
-        pathKnown = true;
         if (route.method == method) {
             captures = std::move(found);
             return &route;
         }
+        if (!allowed.contains(route.method))
+            allowed.append(route.method);
     }
     return nullptr;
+}
+
+std::vector<ApiServer::RouteSummary> ApiServer::routes() const
+{
+    std::vector<RouteSummary> summaries;
+    summaries.reserve(m_routes.size());
+    for (const Route& route : m_routes)
+        summaries.push_back(
+            {.method = route.method, .pattern = route.pattern, .access = route.access});
+    return summaries;
 }
 
 Expected<Principal> ApiServer::authenticate(QByteArrayView authorization) const
@@ -122,14 +133,17 @@ HttpReply ApiServer::dispatch(const QHttpServerRequest& request, QString& routeL
     const QByteArray method = methodName(request.method());
     const QString path = request.url().path();
     QStringList captures;
-    bool pathKnown = false;
-    const Route* route = match(method, pathSegments(path), captures, pathKnown);
+    QByteArrayList allowed;
+    const Route* route = match(method, pathSegments(path), captures, allowed);
+    if (!route && allowed.isEmpty())
+        return HttpReply::error(404, "NOT_FOUND"_L1, u"no such endpoint: %1"_s.arg(path));
     if (!route) {
-        return pathKnown
-                   ? HttpReply::error(
-                         405, "METHOD_NOT_ALLOWED"_L1,
-                         u"%1 is not allowed on %2"_s.arg(QString::fromLatin1(method), path))
-                   : HttpReply::error(404, "NOT_FOUND"_L1, u"no such endpoint: %1"_s.arg(path));
+        // RFC 9110: a 405 names the methods the path does have.
+        HttpReply reply =
+            HttpReply::error(405, "METHOD_NOT_ALLOWED"_L1,
+                             u"%1 is not allowed on %2"_s.arg(QString::fromLatin1(method), path));
+        reply.headers.append({QByteArrayLiteral("Allow"), allowed.join(", ")});
+        return reply;
     }
     routeLabel = route->pattern;
     if (request.body().size() > m_config.maxBodyBytes ||

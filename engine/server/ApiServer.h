@@ -5,6 +5,7 @@
 #include "server/RequestRateLimiter.h"
 
 #include <QAbstractHttpServer>
+#include <QByteArrayList>
 
 #include <functional>
 #include <vector>
@@ -39,6 +40,12 @@ public:
         TokenLimited, // a valid token, counted against its write budget
     };
     using Handler = std::function<HttpReply(const ApiCall&)>;
+    struct RouteSummary
+    {
+        QByteArray method;
+        QString pattern;
+        Access access = Access::Token;
+    };
     // Told of every answered request: the route's pattern (or "unmatched"), status, seconds.
     using Observer = std::function<void(const QString& route, int status, double seconds)>;
 
@@ -46,6 +53,9 @@ public:
 
     // `pattern` is a path whose {…} segments match any one segment ("/api/pems/conflicts/{id}").
     void route(QByteArray method, const QString& pattern, Access access, Handler handler);
+
+    // Every route in the order installed (what /api/openapi.json must describe).
+    [[nodiscard]] std::vector<RouteSummary> routes() const;
 
     void setObserver(Observer observer) { m_observer = std::move(observer); }
 
@@ -68,7 +78,7 @@ private:
 
     [[nodiscard]] HttpReply dispatch(const QHttpServerRequest& request, QString& routeLabel);
     [[nodiscard]] const Route* match(QByteArrayView method, const QStringList& segments,
-                                     QStringList& captures, bool& pathKnown) const;
+                                     QStringList& captures, QByteArrayList& allowed) const;
 
     db::Database& m_database;
     ApiServerConfig m_config;

@@ -7,6 +7,7 @@
 #include "server/HealthRoutes.h"
 #include "server/JobRoutes.h"
 #include "server/MetricsRoute.h"
+#include "server/OpenApiRoute.h"
 #include "server/ServerLog.h"
 #include "server/SyncRoutes.h"
 #include "sync/EventBus.h"
@@ -54,6 +55,8 @@ ServiceHost::ServiceHost(db::Database& database, ServiceConfig config, QObject* 
     m_healthRoutes = std::make_unique<HealthRoutes>(m_database, m_engine.get(), m_config.pems,
                                                     m_config.healthProbeInterval);
     m_healthRoutes->install(*m_server);
+    m_openApi = std::make_unique<OpenApiRoute>();
+    m_openApi->install(*m_server);
     m_events = std::make_unique<sync::EventBus>(m_database);
     m_relay = std::make_unique<EventRelay>(*m_server, m_config.maxEventBufferBytes);
     connect(m_events.get(), &sync::EventBus::eventReceived, m_relay.get(), &EventRelay::relay);

@@ -22,6 +22,7 @@ class WriteSyncEngine;
 namespace pfa::server {
 
 class AuditRoutes;
+class OpenApiRoute;
 class ConflictRoutes;
 class EventRelay;
 class HealthRoutes;
@@ -65,6 +66,7 @@ public:
     [[nodiscard]] bool tls() const;
     [[nodiscard]] sync::WriteSyncEngine* engine() const { return m_engine.get(); }
     [[nodiscard]] EventRelay& relay() const { return *m_relay; }
+    [[nodiscard]] const ApiServer& api() const { return *m_server; }
 
 Q_SIGNALS:
     void stopped();
@@ -83,6 +85,7 @@ private:
     std::unique_ptr<JobRoutes> m_jobRoutes;
     std::unique_ptr<AuditRoutes> m_auditRoutes;
     std::unique_ptr<HealthRoutes> m_healthRoutes;
+    std::unique_ptr<OpenApiRoute> m_openApi;
     std::unique_ptr<sync::EventBus> m_events;
     std::unique_ptr<EventRelay> m_relay;
     quint16 m_port = 0;
