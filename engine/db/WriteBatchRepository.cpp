@@ -722,7 +722,13 @@ Expected<int> WriteBatchRepository::pruneCompleted(std::chrono::hours age)
                           {{"hours"_L1, int(age.count())}});
     if (!query)
         return std::unexpected(query.error());
-    return query->numRowsAffected();
+    const int pruned = query->numRowsAffected();
+    // The status tally's rows of backends that have gone (0012_status_tally.sql).
+    if (auto compacted = runQuery(m_db, u"compact the status tally",
+                                  u"SELECT pfa_write_queue_tally_compact()"_s);
+        !compacted)
+        return std::unexpected(compacted.error());
+    return pruned;
 }
 
 Expected<int> WriteBatchRepository::finishSettledJobs()
