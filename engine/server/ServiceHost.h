@@ -27,6 +27,8 @@ class EventRelay;
 class HealthRoutes;
 class JobRoutes;
 class MetricsRoute;
+class QueueRoutes;
+class RecordRoutes;
 class SyncRoutes;
 
 struct ServiceConfig
@@ -82,6 +84,8 @@ private:
     std::unique_ptr<ConflictRoutes> m_conflictRoutes;
     std::unique_ptr<JobRoutes> m_jobRoutes;
     std::unique_ptr<AuditRoutes> m_auditRoutes;
+    std::unique_ptr<QueueRoutes> m_queueRoutes;
+    std::unique_ptr<RecordRoutes> m_recordRoutes;
     std::unique_ptr<HealthRoutes> m_healthRoutes;
     std::unique_ptr<sync::EventBus> m_events;
     std::unique_ptr<EventRelay> m_relay;
