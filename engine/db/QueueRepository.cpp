@@ -3,6 +3,8 @@
 #include "db/Sql.h"
 #include "db/Transaction.h"
 
+#include <QStringList>
+
 using namespace Qt::StringLiterals;
 
 namespace pfa::db {
@@ -14,6 +16,18 @@ const QString Columns =
     " q.priority, q.retry_count, q.max_retries, q.last_attempt_at, COALESCE(q.last_error, ''),"
     " q.failure_class, q.scheduled_at, q.completed_at, q.created_at, q.job_id,"
     " q.idempotency_key::text, COALESCE(q.locked_by, ''), q.locked_until"_s;
+
+// What makes a failed item a dead letter: conflicts are resolved, not retried.
+const QString DeadLetter = u"q.status = 'failed' AND q.failure_class IS DISTINCT FROM 'conflict'"_s;
+
+// bigint[] travels as its text form ("{1,2}") built from numbers only, bound as a parameter.
+QString bigintArray(const std::vector<qint64>& ids)
+{
+    QStringList numbers;
+    for (const qint64 id : ids)
+        numbers.append(QString::number(id));
+    return u"{"_s + numbers.join(u',') + u"}"_s;
+}
 
 Expected<model::QueueItem> itemFromRow(const QSqlQuery& row)
 {
@@ -149,6 +163,63 @@ Expected<model::QueueItem> QueueRepository::find(qint64 id) const
     return itemFromRow(*query);
 }
 
+Expected<std::map<qint64, qint64>>
+QueueRepository::organizationsOf(const std::vector<qint64>& ids) const
+{
+    auto query = runQuery(m_db, u"read the queue items' organizations",
+                          u"SELECT id, organization_id FROM pfa_write_queue"
+                          " WHERE id = ANY(CAST(:ids AS bigint[]))"_s,
+                          {{"ids"_L1, bigintArray(ids)}});
+    if (!query)
+        return std::unexpected(query.error());
+    std::map<qint64, qint64> organizations;
+    while (query->next())
+        organizations[query->value(0).toLongLong()] = query->value(1).toLongLong();
+    return organizations;
+}
+
+Expected<QueuePage> QueueRepository::page(const QueueFilter& filter) const
+{
+    const QString where =
+        u" FROM pfa_write_queue q WHERE q.organization_id = ANY(CAST(:orgs AS bigint[]))"
+        " AND (COALESCE(CAST(:status AS text), '') = '' OR q.status = CAST(:status2 AS text))"
+        " AND (COALESCE(CAST(:pfa AS text), '') = '' OR q.pfa_id = CAST(:pfa2 AS text))"_s +
+        (filter.deadLettersOnly ? u" AND "_s + DeadLetter : QString());
+    const QString organizations = bigintArray(filter.organizationIds);
+    const QString status = filter.status ? model::toWire(*filter.status) : QString();
+#define PFA_QUEUE_FILTER_PARAMS                                                                    \
+    {"orgs"_L1, organizations}, {"status"_L1, status}, {"status2"_L1, status},                     \
+        {"pfa"_L1, filter.pfaId},                                                                  \
+    {                                                                                              \
+        "pfa2"_L1, filter.pfaId                                                                    \
+    }
+    auto query = runQuery(
+        m_db, u"list queue items",
+        u"SELECT "_s + Columns +
+            u", (SELECT count(*) FROM pfa_sync_attempt a WHERE a.queue_id = q.id)"_s + where +
+            (filter.newestFirst ? u" ORDER BY q.id DESC"_s : u" ORDER BY q.id"_s) +
+            u" LIMIT :limit OFFSET :offset"_s,
+        {PFA_QUEUE_FILTER_PARAMS, {"limit"_L1, filter.limit}, {"offset"_L1, filter.offset}});
+    if (!query)
+        return std::unexpected(query.error());
+    QueuePage page;
+    while (query->next()) {
+        auto item = itemFromRow(*query);
+        if (!item)
+            return std::unexpected(item.error());
+        page.entries.push_back(
+            {.item = std::move(*item), .attemptCount = query->value(20).toLongLong()});
+    }
+    auto counted = runQuery(m_db, u"count queue items", u"SELECT count(*)"_s + where,
+                            {PFA_QUEUE_FILTER_PARAMS});
+#undef PFA_QUEUE_FILTER_PARAMS
+    if (!counted)
+        return std::unexpected(counted.error());
+    counted->next();
+    page.total = counted->value(0).toLongLong();
+    return page;
+}
+
 Expected<model::QueueItem> QueueRepository::requeueResolved(qint64 modificationId,
                                                             const nlohmann::json& payload) const
 {
@@ -178,10 +249,8 @@ QueueRepository::deadLetters(std::optional<qint64> organizationId,
 {
     auto query = runQuery(
         m_db, u"list dead letters",
-        u"SELECT "_s + Columns +
-            u" FROM pfa_write_queue q WHERE q.status = 'failed'"
-            " AND q.failure_class IS DISTINCT FROM 'conflict'"
-            " AND (CAST(:org AS bigint) IS NULL OR q.organization_id = :org)"
+        u"SELECT "_s + Columns + u" FROM pfa_write_queue q WHERE "_s + DeadLetter +
+            u" AND (CAST(:org AS bigint) IS NULL OR q.organization_id = :org)"
             " AND (CAST(:class AS text) IS NULL OR q.failure_class = :class)"
             " ORDER BY q.id"_s,
         {{"org"_L1, organizationId ? QVariant(*organizationId) : QVariant()},

@@ -25,6 +25,31 @@ struct NewQueueItem
     std::optional<qint64> jobId;
 };
 
+// What page() lists. Every field narrows the match; the values are bound, never spliced.
+struct QueueFilter
+{
+    std::vector<qint64> organizationIds; // required: an empty list matches nothing
+    std::optional<model::QueueStatus> status;
+    QString pfaId;                // "" = any record
+    bool deadLettersOnly = false; // only what deadLetters() lists (failed, conflicts aside)
+    bool newestFirst = true;      // by id; false = oldest first, as deadLetters() orders
+    int limit = 100;
+    int offset = 0;
+};
+
+// A queue item with how many attempts it has made (pfa_sync_attempt rows, across redrives).
+struct QueueEntry
+{
+    model::QueueItem item;
+    qint64 attemptCount = 0;
+};
+
+struct QueuePage
+{
+    std::vector<QueueEntry> entries;
+    qint64 total = 0; // every match, not only this page
+};
+
 // pfa_write_queue: the outbox the worker drains.
 class QueueRepository final
 {
@@ -42,6 +67,12 @@ public:
     [[nodiscard]] Expected<int> reclaimExpiredLeases() const;
 
     [[nodiscard]] Expected<model::QueueItem> find(qint64 id) const;
+    // The organization of each of `ids` that exists (ids that do not are absent from the map),
+    // in one query, so a bulk request can be checked before anything is locked.
+    [[nodiscard]] Expected<std::map<qint64, qint64>>
+    organizationsOf(const std::vector<qint64>& ids) const;
+    // A filtered page of the queue with each item's attempt count, and the total of matches.
+    [[nodiscard]] Expected<QueuePage> page(const QueueFilter& filter) const;
 
     // After a conflict's resolution: the modification's failed item goes back to the queue as a
     // new request (new Idempotency-Key, retries reset, `payload` = the delta to send now).

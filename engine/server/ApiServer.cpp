@@ -209,8 +209,10 @@ bool ApiServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* soc
     const qint64 elapsedNs = timer.nsecsElapsed();
     if (m_observer)
         m_observer(routeLabel, reply.status, double(elapsedNs) / 1e9);
-    qCInfo(lcServer).noquote() << methodName(request.method()) << request.url().path()
-                               << reply.status << elapsedNs / 1'000'000 << "ms";
+    // Percent-encoded: a decoded path segment (a record id) could carry a newline into the log.
+    qCInfo(lcServer).noquote() << methodName(request.method())
+                               << request.url().path(QUrl::FullyEncoded) << reply.status
+                               << elapsedNs / 1'000'000 << "ms";
     return true;
 }
 

@@ -8,6 +8,8 @@
 #include "server/JobRoutes.h"
 #include "server/MetricsRoute.h"
 #include "server/OpenApiRoute.h"
+#include "server/QueueRoutes.h"
+#include "server/RecordRoutes.h"
 #include "server/ServerLog.h"
 #include "server/SyncRoutes.h"
 #include "sync/EventBus.h"
@@ -52,6 +54,10 @@ ServiceHost::ServiceHost(db::Database& database, ServiceConfig config, QObject* 
     m_jobRoutes->install(*m_server);
     m_auditRoutes = std::make_unique<AuditRoutes>(m_database);
     m_auditRoutes->install(*m_server);
+    m_queueRoutes = std::make_unique<QueueRoutes>(m_database);
+    m_queueRoutes->install(*m_server);
+    m_recordRoutes = std::make_unique<RecordRoutes>(m_database);
+    m_recordRoutes->install(*m_server);
     m_healthRoutes = std::make_unique<HealthRoutes>(m_database, m_engine.get(), m_config.pems,
                                                     m_config.healthProbeInterval);
     m_healthRoutes->install(*m_server);

@@ -28,6 +28,8 @@ class EventRelay;
 class HealthRoutes;
 class JobRoutes;
 class MetricsRoute;
+class QueueRoutes;
+class RecordRoutes;
 class SyncRoutes;
 
 struct ServiceConfig
@@ -84,6 +86,8 @@ private:
     std::unique_ptr<ConflictRoutes> m_conflictRoutes;
     std::unique_ptr<JobRoutes> m_jobRoutes;
     std::unique_ptr<AuditRoutes> m_auditRoutes;
+    std::unique_ptr<QueueRoutes> m_queueRoutes;
+    std::unique_ptr<RecordRoutes> m_recordRoutes;
     std::unique_ptr<HealthRoutes> m_healthRoutes;
     std::unique_ptr<OpenApiRoute> m_openApi;
     std::unique_ptr<sync::EventBus> m_events;

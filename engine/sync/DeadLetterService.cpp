@@ -41,6 +41,18 @@ DeadLetterService::list(const DeadLetterFilter& filter) const
     return db::QueueRepository(m_db).deadLetters(filter.organizationId, filter.failureClass);
 }
 
+Expected<db::QueuePage> DeadLetterService::page(const std::vector<qint64>& organizationIds,
+                                                int limit, int offset) const
+{
+    return db::QueueRepository(m_db).page({.organizationIds = organizationIds,
+                                           .status = std::nullopt,
+                                           .pfaId = {},
+                                           .deadLettersOnly = true,
+                                           .newestFirst = false,
+                                           .limit = limit,
+                                           .offset = offset});
+}
+
 Expected<std::vector<model::QueueItem>>
 DeadLetterService::retry(const std::vector<qint64>& queueIds, qint64 userId) const
 {

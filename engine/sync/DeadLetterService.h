@@ -1,5 +1,6 @@
 #pragma once
 
+#include "db/QueueRepository.h"
 #include "model/Error.h"
 #include "model/FailureClass.h"
 #include "model/QueueItem.h"
@@ -32,6 +33,10 @@ public:
 
     [[nodiscard]] Expected<std::vector<model::QueueItem>>
     list(const DeadLetterFilter& filter) const;
+    // The dead letters of these organizations a page at a time, oldest first as list() orders
+    // them, each with its attempt count, and the total (for the service API and the console).
+    [[nodiscard]] Expected<db::QueuePage> page(const std::vector<qint64>& organizationIds,
+                                               int limit, int offset) const;
     [[nodiscard]] Expected<std::vector<model::QueueItem>> retry(const std::vector<qint64>& queueIds,
                                                                 qint64 userId) const;
     [[nodiscard]] Expected<std::vector<model::QueueItem>>
