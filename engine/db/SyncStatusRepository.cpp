@@ -43,7 +43,9 @@ SyncStatusRepository::talliedSummary(const SyncStatusFilter& filter) const
         "           FROM o),"
         "        (SELECT min((SELECT min(q.created_at) FROM pfa_write_queue q"
         "                      WHERE q.organization_id = o.id"
-        "                        AND q.status IN ('pending', 'processing')))"
+        "                        AND q.status IN ('pending', 'processing')"
+        // Matches idx_writequeue_open_created's predicate (see 0012_status_tally.sql).
+        "                        AND q.created_at IS NOT NULL))"
         "           FROM o),"
         "        (SELECT count(*) FROM pfa_sync_conflict c WHERE c.status = 'resolved_auto'"
         "            AND (CAST(:org5 AS bigint) IS NULL OR c.organization_id = CAST(:org6 AS bigint)))"_s,

@@ -118,8 +118,11 @@ SELECT organization_id, status, failure_class IS NOT DISTINCT FROM 'conflict', 0
   FROM pfa_write_queue
  GROUP BY 1, 2, 3;
 
--- The oldest open item and the latest completion, per organization, by index.
+-- The oldest open item and the latest completion, per organization, by index. The open index's
+-- redundant "created_at IS NOT NULL" (the column is NOT NULL) keeps it for the status query alone:
+-- the planner cannot prove that predicate from other queries, and on a queue not yet analyzed it
+-- would otherwise pick this index for the claim's per-record lookups and filter every open row.
 CREATE INDEX idx_writequeue_open_created ON pfa_write_queue (organization_id, created_at)
-    WHERE status IN ('pending', 'processing');
+    WHERE status IN ('pending', 'processing') AND created_at IS NOT NULL;
 CREATE INDEX idx_writequeue_org_completed ON pfa_write_queue (organization_id, completed_at)
     WHERE status = 'completed';
