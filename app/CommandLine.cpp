@@ -51,7 +51,8 @@ const QCommandLineOption ExpiresOption(u"expires"_s,
                                        " (default: never)."_s,
                                        u"DAYS"_s);
 const QCommandLineOption
-    JsonOption(u"json"_s, u"With tokens, credentials and the admin commands: JSON instead of a table."_s);
+    JsonOption(u"json"_s,
+               u"With tokens, credentials and the admin commands: JSON instead of a table."_s);
 const QCommandLineOption LogFormatOption(u"log-format"_s,
                                          u"How log lines look on stderr: text (default) or json"
                                          " (one object per line: time, level, category,"
@@ -271,8 +272,8 @@ Expected<Invocation> parseCommandLine(const QStringList& arguments)
     if (invocation.command != Command::Credentials) {
         for (const QCommandLineOption& option : credentialsOptions()) {
             if (parser.isSet(option))
-                return fail(ErrorCode::InvalidInput, u"--%1 only applies to credentials"_s.arg(
-                                                         option.names().front()));
+                return fail(ErrorCode::InvalidInput,
+                            u"--%1 only applies to credentials"_s.arg(option.names().front()));
         }
     }
     if (parser.isSet(DemoOption) && !positional.isEmpty())

@@ -96,10 +96,10 @@ Expected<QByteArray> readApiKey(const QString& organizationCode)
     if (key.endsWith('\r'))
         key.chop(1);
     if (key.isEmpty()) {
-        return fail(ErrorCode::InvalidInput,
-                    u"no API key on standard input: pipe it in, e.g. "
-                    "`pfa-sync credentials set %1 --pems-url URL < key.txt`"_s.arg(
-                        organizationCode));
+        return fail(
+            ErrorCode::InvalidInput,
+            u"no API key on standard input: pipe it in, e.g. "
+            "`pfa-sync credentials set %1 --pems-url URL < key.txt`"_s.arg(organizationCode));
     }
     if (key.size() > MaxApiKeyBytes || key.contains('\n')) {
         secrets::wipe(key);
@@ -212,18 +212,19 @@ int rotate(const QSqlDatabase& db, const config::Settings& settings,
     auto next =
         secrets::KeyFileSource(arguments.newKeyFile, secrets::KeyFileSource::Kind::KeyFile).load();
     if (!next)
-        return failed(Error{ErrorCode::Config,
-                            u"--new-key-file: "_s + next.error().message, u"--new-key-file"_s});
+        return failed(Error{ErrorCode::Config, u"--new-key-file: "_s + next.error().message,
+                            u"--new-key-file"_s});
     const secrets::CredentialCipher nextCipher(std::move(*next));
     auto rotation = db::CredentialRepository(db).rotate(*current, nextCipher, actor());
     if (!rotation)
         return failed(rotation.error());
     if (arguments.json) {
-        out() << QString::fromStdString(nlohmann::json{{"reencrypted", rotation->reencrypted},
-                                                       {"alreadyCurrent", rotation->alreadyCurrent},
-                                                       {"fromKeyId", rotation->fromKeyId.toStdString()},
-                                                       {"toKeyId", rotation->toKeyId.toStdString()}}
-                                            .dump())
+        out() << QString::fromStdString(
+                     nlohmann::json{{"reencrypted", rotation->reencrypted},
+                                    {"alreadyCurrent", rotation->alreadyCurrent},
+                                    {"fromKeyId", rotation->fromKeyId.toStdString()},
+                                    {"toKeyId", rotation->toKeyId.toStdString()}}
+                         .dump())
               << Qt::endl;
         return 0;
     }
@@ -254,21 +255,24 @@ int runCredentials(const Invocation& invocation)
     db::Database database(*url, u"pfa-sync credentials"_s);
     if (auto migrated = migrateDatabase(database, *url); !migrated)
         return failed(migrated.error());
-    auto connection = database.connection();
-    if (!connection)
-        return failed(connection.error());
     int code = 0;
-    const CredentialsArguments& arguments = invocation.credentials;
-    switch (arguments.action) {
-    case CredentialsAction::Set:
-        code = set(*connection, *settings, arguments);
-        break;
-    case CredentialsAction::List:
-        code = list(*connection, arguments);
-        break;
-    case CredentialsAction::Rotate:
-        code = rotate(*connection, *settings, arguments);
-        break;
+    {
+        // Gone before the connection is released, so that nothing still uses it then.
+        auto connection = database.connection();
+        if (!connection)
+            return failed(connection.error());
+        const CredentialsArguments& arguments = invocation.credentials;
+        switch (arguments.action) {
+        case CredentialsAction::Set:
+            code = set(*connection, *settings, arguments);
+            break;
+        case CredentialsAction::List:
+            code = list(*connection, arguments);
+            break;
+        case CredentialsAction::Rotate:
+            code = rotate(*connection, *settings, arguments);
+            break;
+        }
     }
     database.releaseThreadConnection();
     return code;

@@ -23,7 +23,8 @@ namespace pfa::app {
 [[nodiscard]] Expected<void> migrateDatabase(db::Database& database, const QString& url);
 // Where a headless process reads the data key of the stored PEMS keys: PFA_DATA_KEY_FILE, else
 // the systemd credential pfa-data-key ($CREDENTIALS_DIRECTORY); nullptr when neither is there.
-[[nodiscard]] std::unique_ptr<secrets::DataKeySource> dataKeySource(const config::Settings& settings);
+[[nodiscard]] std::unique_ptr<secrets::DataKeySource>
+dataKeySource(const config::Settings& settings);
 // What to tell the operator when a data key is needed and none is configured.
 [[nodiscard]] QString noDataKeyMessage();
 

@@ -29,10 +29,11 @@ Expected<void> checkUrl(const QString& pemsUrl)
     const QUrl url(pemsUrl, QUrl::StrictMode);
     const QString scheme = url.scheme();
     if (!url.isValid() || (scheme != u"http"_s && scheme != u"https"_s) || url.host().isEmpty())
-        return fail(ErrorCode::InvalidInput,
-                    u"the PEMS URL must be an http:// or https:// URL with a host, not \"%1\""_s.arg(
-                        url.toDisplayString(QUrl::RemoveUserInfo)),
-                    u"pemsUrl"_s);
+        return fail(
+            ErrorCode::InvalidInput,
+            u"the PEMS URL must be an http:// or https:// URL with a host, not \"%1\""_s.arg(
+                url.toDisplayString(QUrl::RemoveUserInfo)),
+            u"pemsUrl"_s);
     if (!url.userInfo().isEmpty())
         return fail(ErrorCode::InvalidInput,
                     u"the PEMS URL must not carry a user or password; the API key is read from "
@@ -176,8 +177,7 @@ CredentialRepository::select(const QString& where, qint64 organizationId,
                                             .keyId = query->value(3).toString(),
                                             .updatedAt = utc(query->value(4))},
                              .apiKey = {}};
-        auto plaintext =
-            cipher.open(query->value(5).toByteArray(), row.credential.organizationId);
+        auto plaintext = cipher.open(query->value(5).toByteArray(), row.credential.organizationId);
         if (!plaintext)
             return std::unexpected(openFailure(row.credential, cipher, plaintext.error()));
         row.apiKey = QString::fromUtf8(*plaintext);
@@ -187,8 +187,8 @@ CredentialRepository::select(const QString& where, qint64 organizationId,
     return rows;
 }
 
-Expected<OpenedCredential>
-CredentialRepository::open(qint64 organizationId, const secrets::CredentialCipher& cipher) const
+Expected<OpenedCredential> CredentialRepository::open(qint64 organizationId,
+                                                      const secrets::CredentialCipher& cipher) const
 {
     auto rows = select(u"WHERE c.organization_id = :org"_s, organizationId, cipher);
     if (!rows)
@@ -219,8 +219,9 @@ Expected<CredentialRotation> CredentialRepository::rotate(const secrets::Credent
     if (!transaction)
         return std::unexpected(transaction.error());
     // No `credentials set` may seal a row under the old key while this runs.
-    if (auto locked = runQuery(m_db, u"lock the PEMS credentials",
-                               u"LOCK TABLE organization_api_credentials IN EXCLUSIVE MODE"_s);
+    // LOCK cannot be prepared, and takes no input.
+    if (auto locked = runStatement(m_db, u"lock the PEMS credentials",
+                                   u"LOCK TABLE organization_api_credentials IN EXCLUSIVE MODE"_s);
         !locked)
         return std::unexpected(locked.error());
     auto query = runQuery(m_db, u"read the PEMS credentials",
@@ -259,25 +260,24 @@ Expected<CredentialRotation> CredentialRepository::rotate(const secrets::Credent
         secrets::wipe(*plaintext);
         if (!resealed)
             return std::unexpected(resealed.error());
-        auto updated = runQuery(m_db, u"re-encrypt the PEMS credentials",
-                                u"UPDATE organization_api_credentials SET api_key_ciphertext ="
-                                " :sealed, key_id = :key, updated_at = now()"
-                                " WHERE organization_id = :org"_s,
-                                {{"sealed"_L1, *resealed},
-                                 {"key"_L1, next.keyId()},
-                                 {"org"_L1, organization}});
+        auto updated = runQuery(
+            m_db, u"re-encrypt the PEMS credentials",
+            u"UPDATE organization_api_credentials SET api_key_ciphertext ="
+            " :sealed, key_id = :key, updated_at = now()"
+            " WHERE organization_id = :org"_s,
+            {{"sealed"_L1, *resealed}, {"key"_L1, next.keyId()}, {"org"_L1, organization}});
         if (!updated)
             return std::unexpected(updated.error());
         ++rotation.reencrypted;
     }
-    auto audited = AuditRepository(m_db).append(
-        {.actor = actor,
-         .action = u"credentials.rotated"_s,
-         .entity = QString(Entity),
-         .before = {{"keyId", rotation.fromKeyId.toStdString()}},
-         .after = {{"keyId", rotation.toKeyId.toStdString()}},
-         .details = {{"reencrypted", rotation.reencrypted},
-                     {"alreadyCurrent", rotation.alreadyCurrent}}});
+    auto audited =
+        AuditRepository(m_db).append({.actor = actor,
+                                      .action = u"credentials.rotated"_s,
+                                      .entity = QString(Entity),
+                                      .before = {{"keyId", rotation.fromKeyId.toStdString()}},
+                                      .after = {{"keyId", rotation.toKeyId.toStdString()}},
+                                      .details = {{"reencrypted", rotation.reencrypted},
+                                                  {"alreadyCurrent", rotation.alreadyCurrent}}});
     if (!audited)
         return std::unexpected(audited.error());
     if (auto committed = transaction->commit(); !committed)

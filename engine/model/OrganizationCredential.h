@@ -17,8 +17,7 @@ struct OrganizationCredential
     QString keyId; // DataKey::id() of the data key that sealed the API key
     QDateTime updatedAt;
 
-    friend bool operator==(const OrganizationCredential&,
-                           const OrganizationCredential&) = default;
+    friend bool operator==(const OrganizationCredential&, const OrganizationCredential&) = default;
 };
 
 [[nodiscard]] nlohmann::json toJson(const OrganizationCredential& value);

@@ -84,7 +84,8 @@ Expected<QByteArray> CredentialCipher::seal(QByteArrayView plaintext, qint64 org
 
 Expected<QByteArray> CredentialCipher::open(QByteArrayView sealed, qint64 organizationId) const
 {
-    if (sealed.size() <= NonceSize + TagSize || sealed.size() > NonceSize + MaxPlaintextSize + TagSize)
+    if (sealed.size() <= NonceSize + TagSize ||
+        sealed.size() > NonceSize + MaxPlaintextSize + TagSize)
         return fail(ErrorCode::Validation,
                     u"the encrypted value has %1 bytes: not nonce, ciphertext and tag"_s.arg(
                         sealed.size()));
