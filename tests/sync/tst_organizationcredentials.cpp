@@ -92,14 +92,25 @@ private Q_SLOTS:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
     void cleanup() { tearDownWorld(); }
 
+    void eachOrganizationSyncsWithItsOwnKey_data()
+    {
+        QTest::addColumn<bool>("service");
+        QTest::newRow("pfa-sync worker") << false;
+        QTest::newRow("pfa-sync --service") << true;
+    }
     void eachOrganizationSyncsWithItsOwnKey()
     {
+        QFETCH(bool, service);
         QVERIFY(setUpOrganizations());
         const QString dataKey = keyFile(u"data.key"_s);
         QVERIFY(!dataKey.isEmpty());
         QVERIFY(storeCredentials(dataKey));
 
-        WorkerProcess worker(QStringLiteral(PFA_SYNC_BINARY), u"own-keys"_s, environment(dataKey));
+        auto process =
+            service ? WorkerProcess::service(QStringLiteral(PFA_SYNC_BINARY), environment(dataKey))
+                    : std::make_unique<WorkerProcess>(QStringLiteral(PFA_SYNC_BINARY),
+                                                      u"own-keys"_s, environment(dataKey));
+        WorkerProcess& worker = *process;
         PFA_VERIFY_OK(worker.start());
         std::map<QString, qint64> modifications;
         for (const QString& code : {u"RIO"_s, u"HOU"_s, u"BOG"_s}) {
