@@ -51,7 +51,8 @@ const QCommandLineOption ExpiresOption(u"expires"_s,
                                        " (default: never)."_s,
                                        u"DAYS"_s);
 const QCommandLineOption
-    JsonOption(u"json"_s, u"With tokens and the admin commands: JSON instead of a table."_s);
+    JsonOption(u"json"_s,
+               u"With tokens, credentials and the admin commands: JSON instead of a table."_s);
 const QCommandLineOption LogFormatOption(u"log-format"_s,
                                          u"How log lines look on stderr: text (default) or json"
                                          " (one object per line: time, level, category,"
@@ -73,6 +74,12 @@ void describe(QCommandLineParser& parser)
         "                 Issue an API token for --service (printed once).\n"
         "  tokens list [--user EMAIL]   List API tokens (never the tokens themselves).\n"
         "  tokens revoke ID             Revoke an API token at once.\n"
+        "  credentials set CODE --pems-url URL   Store an organization's own PEMS URL and API key\n"
+        "                 (the key read from standard input), encrypted with the data key\n"
+        "                 (PFA_DATA_KEY_FILE or the systemd credential pfa-data-key).\n"
+        "  credentials list             Organizations with their own PEMS: URL, data key id.\n"
+        "  credentials rotate --new-key-file FILE   Re-encrypt every stored key under a new\n"
+        "                 data key (all or nothing); then install FILE as the data key.\n"
         "  status [--organization CODE]  Queue, dead letters, conflicts, pause per organization.\n"
         "  queue list [--organization CODE] [--class CLASS]   List dead letters.\n"
         "  queue retry ID… | --all [--organization CODE] [--class CLASS] --user LOGIN\n"
@@ -91,10 +98,11 @@ void describe(QCommandLineParser& parser)
                        WorkerIdOption, ServiceOption, UserOption, NameOption, ExpiresOption,
                        JsonOption, LogFormatOption, HelpOption, VersionOption});
     parser.addOptions(adminOptions());
+    parser.addOptions(credentialsOptions());
     parser.addPositionalArgument(
         u"command"_s,
-        u"migrate | config show | worker | tokens ... | status | queue ... | conflicts ... |"
-        " rollback"_s,
+        u"migrate | config show | worker | tokens ... | credentials ... | status | queue ... |"
+        " conflicts ... | rollback"_s,
         u"[command]"_s);
 }
 
@@ -223,6 +231,13 @@ Expected<Invocation> parseCommandLine(const QStringList& arguments)
         auto parsed = parseTokens(parser, positional, invocation);
         if (!parsed)
             return std::unexpected(parsed.error());
+    } else if (!positional.isEmpty() && positional.front() == u"credentials"_s) {
+        auto credentials = parseCredentialsCommand(parser, positional);
+        if (!credentials)
+            return std::unexpected(credentials.error());
+        invocation.command = Command::Credentials;
+        invocation.credentials = std::move(*credentials);
+        invocation.json = invocation.credentials.json;
     } else if (!positional.isEmpty() && isAdminCommand(positional.front())) {
         auto admin = parseAdminCommand(parser, positional);
         if (!admin)
@@ -237,8 +252,11 @@ Expected<Invocation> parseCommandLine(const QStringList& arguments)
         return fail(ErrorCode::InvalidInput, u"--service takes no command"_s);
     if (invocation.command != Command::Tokens) {
         for (const auto* option : {&UserOption, &NameOption, &ExpiresOption, &JsonOption}) {
-            if (parser.isSet(*option) && (invocation.command != Command::Admin ||
-                                          option == &NameOption || option == &ExpiresOption))
+            const bool admin = invocation.command == Command::Admin;
+            const bool allowed =
+                (option == &JsonOption && (admin || invocation.command == Command::Credentials)) ||
+                (option == &UserOption && admin);
+            if (parser.isSet(*option) && !allowed)
                 return fail(ErrorCode::InvalidInput,
                             u"--%1 only applies to tokens"_s.arg(option->names().front()));
         }
@@ -249,6 +267,13 @@ Expected<Invocation> parseCommandLine(const QStringList& arguments)
                 return fail(ErrorCode::InvalidInput,
                             u"--%1 only applies to status, queue, conflicts and rollback"_s.arg(
                                 option.names().front()));
+        }
+    }
+    if (invocation.command != Command::Credentials) {
+        for (const QCommandLineOption& option : credentialsOptions()) {
+            if (parser.isSet(option))
+                return fail(ErrorCode::InvalidInput,
+                            u"--%1 only applies to credentials"_s.arg(option.names().front()));
         }
     }
     if (parser.isSet(DemoOption) && !positional.isEmpty())

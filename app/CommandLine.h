@@ -1,6 +1,7 @@
 #pragma once
 
 #include "AdminCommandLine.h"
+#include "CredentialsCommandLine.h"
 #include "model/Error.h"
 
 #include <QString>
@@ -19,6 +20,7 @@ enum class Command
     Worker,
     Service,
     Tokens,
+    Credentials,
     Admin, // status, queue …, conflicts …, rollback
 };
 
@@ -47,6 +49,7 @@ struct Invocation
     bool json = false;                // --json
     bool jsonLogs = false;            // --log-format json
     AdminArguments admin;             // Command::Admin
+    CredentialsArguments credentials; // Command::Credentials
 };
 
 [[nodiscard]] Expected<Invocation> parseCommandLine(const QStringList& arguments);

@@ -73,6 +73,13 @@ int runService(const Invocation& invocation)
         return 1;
     }
 
+    if (config->worker) {
+        if (auto own = addOrganizationPems(database, *settings, *config->worker); !own) {
+            err() << "pfa-sync: " << own.error().message << Qt::endl;
+            return own.error().code == ErrorCode::Config ? 2 : 1;
+        }
+    }
+
     server::ServiceHost host(database, std::move(*config));
     int exitCode = 0;
     SystemdNotifier systemd;

@@ -4,6 +4,7 @@
 #include "db/Database.h"
 #include "db/DatabaseUrl.h"
 #include "db/MigrationRunner.h"
+#include "secrets/DataKeySource.h"
 
 #include <QProcessEnvironment>
 
@@ -43,6 +44,19 @@ Expected<void> migrateDatabase(db::Database& database, const QString& url)
     if (!report)
         return std::unexpected(report.error());
     return {};
+}
+
+std::unique_ptr<secrets::DataKeySource> dataKeySource(const config::Settings& settings)
+{
+    return secrets::DataKeySource::locate(settings.dataKeyFile(),
+                                          qEnvironmentVariable("CREDENTIALS_DIRECTORY"));
+}
+
+QString noDataKeyMessage()
+{
+    return u"no data key is configured: set PFA_DATA_KEY_FILE to a file of 32 random bytes, mode"
+           " 0600 (head -c 32 /dev/urandom > FILE; chmod 600 FILE), or pass it as the systemd"
+           " credential pfa-data-key (LoadCredential=pfa-data-key:FILE)"_s;
 }
 
 } // namespace pfa::app

@@ -3,7 +3,9 @@
 #include "Console.h"
 #include "Startup.h"
 #include "db/Database.h"
+#include "secrets/DataKeySource.h"
 #include "shared/SignalWatcher.h"
+#include "sync/OrganizationPems.h"
 #include "sync/WriteSyncEngine.h"
 
 #include <QCoreApplication>
@@ -46,6 +48,20 @@ Expected<sync::WorkerConfig> workerConfigFrom(const config::Settings& settings,
     return config;
 }
 
+Expected<void> addOrganizationPems(db::Database& database, const config::Settings& settings,
+                                   sync::WorkerConfig& config)
+{
+    auto connection = database.connection();
+    if (!connection)
+        return std::unexpected(connection.error());
+    const auto source = dataKeySource(settings);
+    auto own = sync::loadOrganizationPems(*connection, source.get(), config.pems);
+    if (!own)
+        return std::unexpected(own.error());
+    config.organizationPems = std::move(*own);
+    return {};
+}
+
 QString defaultWorkerId()
 {
     return QHostInfo::localHostName() + u':' + QString::number(QCoreApplication::applicationPid());
@@ -79,6 +95,11 @@ int runWorker(const Invocation& invocation)
     if (auto migrated = migrateDatabase(database, *url); !migrated) {
         err() << "pfa-sync: " << migrated.error().message << Qt::endl;
         return 1;
+    }
+
+    if (auto own = addOrganizationPems(database, *settings, *config); !own) {
+        err() << "pfa-sync: " << own.error().message << Qt::endl;
+        return own.error().code == ErrorCode::Config ? 2 : 1;
     }
 
     sync::WriteSyncEngine engine(database, *config);

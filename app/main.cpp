@@ -2,6 +2,7 @@
 #include "CommandLine.h"
 #include "Commands.h"
 #include "Console.h"
+#include "CredentialsCommand.h"
 #include "DemoCommand.h"
 #include "ServiceCommand.h"
 #include "TokensCommand.h"
@@ -45,6 +46,8 @@ int main(int argc, char* argv[])
         return pfa::app::runService(*invocation);
     case pfa::app::Command::Tokens:
         return pfa::app::runTokens(*invocation);
+    case pfa::app::Command::Credentials:
+        return pfa::app::runCredentials(*invocation);
     case pfa::app::Command::Admin:
         return pfa::app::runAdmin(*invocation);
     case pfa::app::Command::Demo:

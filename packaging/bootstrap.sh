@@ -31,6 +31,7 @@ packages=(
     qt6-base-dev libqt6sql6-psql
     qt6-httpserver-dev qt6-websockets-dev # pems-sim and --service (REST + WebSocket)
     nlohmann-json3-dev libpq-dev
+    libssl-dev # libcrypto: AES-256-GCM of the PEMS keys stored per organization
     prometheus-cpp-dev # --service's /metrics (its CMake config also wants civetweb's and curl's)
     libsystemd-dev     # --service: sd_notify readiness and watchdog under systemd
     postgresql

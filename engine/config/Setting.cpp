@@ -19,6 +19,10 @@ constexpr std::array<Setting, kSettingCount> kSettings{{
     {SettingKey::PemsWriteApiKey, "PEMS_WRITE_API_KEY"_L1, "pems/write_api_key"_L1, ""_L1,
      SettingType::Text, 0, 0, {}, Secrecy::Whole,
      "PEMS write API key (environment only: never the file or the command line)"_L1},
+    // A path, shown by `config show`; the key itself is never read into the settings.
+    {SettingKey::DataKeyFile, "PFA_DATA_KEY_FILE"_L1, "secrets/data_key_file"_L1, ""_L1,
+     SettingType::Text, 0, 0, {}, Secrecy::None,
+     "Data key file of the stored PEMS keys (mode 0600); empty: systemd credential pfa-data-key"_L1},
     {SettingKey::EnableWriteSync, "ENABLE_WRITE_SYNC"_L1, "sync/enabled"_L1, "true"_L1,
      SettingType::Bool, 0, 0, {}, Secrecy::None,
      "Push PFA modifications to PEMS"_L1},

@@ -14,6 +14,7 @@ enum class SettingKey
     DatabaseUrl,
     PemsWriteApiUrl,
     PemsWriteApiKey,
+    DataKeyFile,
     EnableWriteSync,
     WriteSyncSchedule,
     WriteSyncBatchSize,
@@ -32,7 +33,7 @@ enum class SettingKey
     ServiceWriteRateLimit,
     ServiceMaxBodyBytes,
 };
-inline constexpr std::size_t kSettingCount = 20;
+inline constexpr std::size_t kSettingCount = 21;
 
 enum class SettingType
 {

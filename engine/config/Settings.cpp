@@ -66,6 +66,11 @@ QString Settings::pemsWriteApiKey() const
     return text(SettingKey::PemsWriteApiKey);
 }
 
+QString Settings::dataKeyFile() const
+{
+    return text(SettingKey::DataKeyFile);
+}
+
 bool Settings::writeSyncEnabled() const
 {
     return *std::get_if<bool>(&entry(SettingKey::EnableWriteSync).value);

@@ -25,6 +25,8 @@ public:
     [[nodiscard]] QString databaseUrl() const;     // empty = not configured
     [[nodiscard]] QUrl pemsWriteApiUrl() const;    // empty = not configured
     [[nodiscard]] QString pemsWriteApiKey() const; // secret: never log it
+    // The path of the data key file (never its content); empty = not configured.
+    [[nodiscard]] QString dataKeyFile() const;
     [[nodiscard]] bool writeSyncEnabled() const;
     [[nodiscard]] const CronExpression& schedule() const;
     [[nodiscard]] int batchSize() const;

@@ -5,14 +5,18 @@
 
 #include <QString>
 #include <chrono>
+#include <map>
 
 namespace pfa::sync {
 
 // How one write worker runs; the composition root fills it from config::Settings.
 struct WorkerConfig
 {
-    QString workerId; // unique among the workers sharing the database (lease owner)
-    pems::PemsConfig pems;
+    QString workerId;      // unique among the workers sharing the database (lease owner)
+    pems::PemsConfig pems; // organizations without their own (PEMS_WRITE_API_URL / _KEY)
+    // Organizations with their own PEMS URL and API key (organization_api_credentials, opened
+    // with the data key), by organization id; their items go there and nowhere else.
+    std::map<qint64, pems::PemsConfig> organizationPems;
     // The safety-net wake-up (WRITE_SYNC_SCHEDULE); the default is WRITE_SYNC_SCHEDULE's.
     config::CronExpression schedule = config::CronExpression::parse(u"*/1 * * * *").value();
     int batchSize = 100;  // records claimed at most at once (WRITE_SYNC_BATCH_SIZE)

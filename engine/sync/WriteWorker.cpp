@@ -146,6 +146,10 @@ void WriteWorker::start()
         auto* network = new QNetworkAccessManager(this);
         m_clients.push_back(new pems::PemsClient(network, m_config.pems,
                                                  std::make_unique<pems::JsonDialect>(), this));
+        // The same managers serve every organization: one per PEMS host keeps its connections.
+        for (const auto& [organizationId, own] : m_config.organizationPems)
+            m_organizationClients[organizationId].push_back(
+                new pems::PemsClient(network, own, std::make_unique<pems::JsonDialect>(), this));
     }
 
     startHelpers();
@@ -158,7 +162,9 @@ void WriteWorker::start()
                              << (m_config.rateLimit > 0
                                      ? QString::number(m_config.rateLimit) + u" requests/s"_s
                                      : u"no rate limit"_s)
-                             << ", schedule " << m_config.schedule.toString();
+                             << ", schedule " << m_config.schedule.toString() << ", "
+                             << m_config.organizationPems.size()
+                             << " organizations with their own PEMS credentials";
     Q_EMIT started();
     schedulePump();
 }
@@ -349,9 +355,22 @@ void WriteWorker::sendReady()
     }
 }
 
-pems::PemsClient* WriteWorker::leastBusyClient() const
+pems::PemsClient* WriteWorker::leastBusyClient(qint64 organizationId) const
 {
-    return *std::ranges::min_element(m_clients, {}, &pems::PemsClient::inFlightCount);
+    const auto own = m_organizationClients.find(organizationId);
+    const auto& clients = own != m_organizationClients.end() ? own->second : m_clients;
+    return *std::ranges::min_element(clients, {}, &pems::PemsClient::inFlightCount);
+}
+
+void WriteWorker::deleteClients()
+{
+    for (auto* client : m_clients)
+        delete client; // aborts their requests; no callback runs any more
+    m_clients.clear();
+    for (auto& [organizationId, clients] : m_organizationClients)
+        for (auto* client : clients)
+            delete client;
+    m_organizationClients.clear();
 }
 
 void WriteWorker::send(quint64 id)
@@ -366,7 +385,7 @@ void WriteWorker::send(quint64 id)
     auto done = [this, id](pems::WriteOutcome outcome, pems::ExchangeInfo exchange) {
         onWritten(id, std::move(outcome), exchange);
     };
-    pems::PemsClient* client = leastBusyClient();
+    pems::PemsClient* client = leastBusyClient(head.organizationId);
     if (head.operation == model::Operation::Delete) {
         client->remove({.pfaId = head.pfaId,
                         .organizationCode = head.organizationCode,
@@ -515,28 +534,30 @@ void WriteWorker::rereadBeforeDeciding(db::ClaimedItem item)
             --m_refreshing; // stopped meanwhile: the lease was released, the flag stays
             return;
         }
-        leastBusyClient()->get(
-            {.pfaId = item.pfaId, .organizationCode = item.organizationCode}, this,
-            [this, item](pems::RecordOutcome record, pems::ExchangeInfo) {
-                --m_refreshing;
-                QString error;
-                if (!record) {
-                    // Gone from PEMS: nothing to re-read; the next claim decides, and PEMS' answer
-                    // to the request (404) makes it a dead letter again with that reason.
-                    if (!pems::isNotFound(record.error()))
-                        error = u"re-reading the record from PEMS failed: "_s +
-                                pems::describe(record.error());
-                } else {
-                    if (auto stored = storePemsVersion(item, *record); !stored)
-                        error = u"could not store PEMS' version: "_s + stored.error().message;
-                }
-                if (auto returned = m_batches->refreshed({item.queueId}, error); !returned)
-                    databaseTrouble(returned.error());
-                if (m_state == State::Stopping)
-                    finishStopWhenDone();
-                else
-                    schedulePump();
-            });
+        pems::PemsClient* client = leastBusyClient(item.organizationId);
+        client->get({.pfaId = item.pfaId, .organizationCode = item.organizationCode}, this,
+                    [this, item](pems::RecordOutcome record, pems::ExchangeInfo) {
+                        --m_refreshing;
+                        QString error;
+                        if (!record) {
+                            // Gone from PEMS: nothing to re-read; the next claim decides, and PEMS'
+                            // answer to the request (404) makes it a dead letter again with that
+                            // reason.
+                            if (!pems::isNotFound(record.error()))
+                                error = u"re-reading the record from PEMS failed: "_s +
+                                        pems::describe(record.error());
+                        } else {
+                            if (auto stored = storePemsVersion(item, *record); !stored)
+                                error =
+                                    u"could not store PEMS' version: "_s + stored.error().message;
+                        }
+                        if (auto returned = m_batches->refreshed({item.queueId}, error); !returned)
+                            databaseTrouble(returned.error());
+                        if (m_state == State::Stopping)
+                            finishStopWhenDone();
+                        else
+                            schedulePump();
+                    });
     });
 }
 
@@ -552,7 +573,8 @@ void WriteWorker::refreshAfterConflict(SendGroup group, db::SettledItem::Attempt
             return;
         }
         const db::ClaimedItem& head = shared->head();
-        leastBusyClient()->get(
+        pems::PemsClient* client = leastBusyClient(head.organizationId);
+        client->get(
             {.pfaId = head.pfaId, .organizationCode = head.organizationCode}, this,
             [this, shared, attempt](pems::RecordOutcome record, pems::ExchangeInfo) {
                 --m_refreshing;
@@ -848,9 +870,7 @@ void WriteWorker::abandonInFlight()
         m_groups.erase(id);
     }
     m_inFlight.clear();
-    for (auto* client : m_clients)
-        delete client; // aborts their requests; no callback runs any more
-    m_clients.clear();
+    deleteClients();
     m_refreshing = 0;
     flush();
     finishStopWhenDone();
@@ -873,9 +893,7 @@ void WriteWorker::finishStop()
     if (auto released = m_batches->releaseHeld(); released && *released > 0)
         qCInfo(lcSync) << "released" << *released << "leases";
     publishWorkerState(u"stopped"_s);
-    for (auto* client : m_clients)
-        delete client;
-    m_clients.clear();
+    deleteClients();
     for (auto* network : findChildren<QNetworkAccessManager*>(Qt::FindDirectChildrenOnly))
         delete network;
     delete m_wakeups;

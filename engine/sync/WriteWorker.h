@@ -119,7 +119,10 @@ private:
     void publishWorkerState(const QString& status, qint64 organizationId = 0);
     void abandonInFlight();
     void finishStop();
-    [[nodiscard]] pems::PemsClient* leastBusyClient() const;
+    // The client for the organization's PEMS (its own, or the default) with the fewest requests
+    // in flight.
+    [[nodiscard]] pems::PemsClient* leastBusyClient(qint64 organizationId) const;
+    void deleteClients();
     [[nodiscard]] bool holding() const;
 
     db::Database& m_database;
@@ -129,7 +132,10 @@ private:
     RateLimiter m_rateLimiter;
     RetryPolicy m_retryPolicy;
     std::unique_ptr<db::WriteBatchRepository> m_batches;
-    std::vector<pems::PemsClient*> m_clients;      // children of this
+    std::vector<pems::PemsClient*> m_clients; // children of this; the default PEMS
+    // One client per network manager for each organization with its own PEMS (children of
+    // this); m_clients is empty exactly when these are too.
+    std::map<qint64, std::vector<pems::PemsClient*>> m_organizationClients;
     db::NotificationListener* m_wakeups = nullptr; // child of this
 
     State m_state = State::Stopped;

@@ -1,0 +1,9 @@
+#pragma once
+
+#include <QLoggingCategory>
+
+namespace pfa::secrets {
+
+Q_DECLARE_LOGGING_CATEGORY(lcSecrets)
+
+} // namespace pfa::secrets
