@@ -9,9 +9,12 @@
 #include "model/IsoDateTime.h"
 #include "model/PfaField.h"
 
+#include <QHostAddress>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTcpSocket>
 #include <QWebSocket>
 
 using namespace Qt::StringLiterals;
@@ -444,6 +447,73 @@ private Q_SLOTS:
             QVERIFY2(!event.contains(u"\"organizationId\":%1"_s.arg(rioId())), qPrintable(event));
         rio.close();
         hou.close();
+    }
+
+    void aStalledClientIsDroppedWithoutDelayingTheOthers()
+    {
+        QWebSocket reader;
+        std::vector<qint64> received;
+        QObject::connect(&reader, &QWebSocket::textMessageReceived, this, [&](const QString& text) {
+            const auto json = nlohmann::json::parse(text.toStdString(), nullptr, false);
+            received.push_back(json.value("modificationId", qint64(-1)));
+        });
+        QNetworkRequest request(
+            QUrl(u"ws://127.0.0.1:%1/ws/sync/%2"_s.arg(m_host->port()).arg(rioId())));
+        request.setRawHeader("Authorization", "Bearer " + m_rioToken);
+        reader.open(request);
+
+        // The stalled client: a WebSocket handshake by hand, then it never reads. Qt's read buffer
+        // and the kernel's receive window are kept small, so the server's writes back up.
+        QTcpSocket stalled;
+        stalled.setReadBufferSize(1024);
+        stalled.connectToHost(QHostAddress::LocalHost, m_host->port());
+        QVERIFY(stalled.waitForConnected(5000));
+        stalled.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 4096);
+        stalled.write("GET /ws/sync/" + QByteArray::number(rioId()) +
+                      " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer " +
+                      m_rioToken + "\r\n\r\n");
+        QVERIFY(QTest::qWaitFor([&] { return m_host->relay().clientCount() == 2; }, 10000));
+
+        QSignalSpy dropped(&m_host->relay(), &server::EventRelay::clientDropped);
+        // Events fed to the relay as the event bus would, in batches; after each batch the
+        // reading client must have everything so far, in order.
+        const QString pfaId = u"PFA-10001"_s;
+        qint64 sent = 0;
+        constexpr int Batch = 200;
+        constexpr qint64 Limit = 60'000; // ~18 MB of events: far beyond any socket buffer
+        while (dropped.isEmpty() && sent < Limit) {
+            for (int i = 0; i < Batch; ++i) {
+                m_host->relay().relay({.type = model::EventType::SyncQueued,
+                                       .organizationId = rioId(),
+                                       .pfaId = pfaId,
+                                       .modificationId = ++sent,
+                                       .status = u"queued"_s,
+                                       .at = QDateTime::currentDateTimeUtc()});
+            }
+            const bool caughtUp =
+                QTest::qWaitFor([&] { return qint64(received.size()) == sent; }, 5000);
+            QVERIFY2(
+                caughtUp,
+                qPrintable(u"the reader has %1 of %2 events"_s.arg(received.size()).arg(sent)));
+        }
+        qInfo() << "the stalled client was dropped after" << sent << "events";
+        QCOMPARE(dropped.size(), 1);
+        QCOMPARE(dropped.first().first().toString(), u"too slow"_s);
+        QCOMPARE(m_host->relay().clientCount(), 1);
+        for (std::size_t i = 0; i < received.size(); ++i)
+            QCOMPARE(received[i], qint64(i) + 1);
+
+        // The reader goes on receiving after the drop.
+        m_host->relay().relay({.type = model::EventType::SyncQueued,
+                               .organizationId = rioId(),
+                               .pfaId = pfaId,
+                               .modificationId = ++sent,
+                               .status = u"queued"_s,
+                               .at = QDateTime::currentDateTimeUtc()});
+        QVERIFY(QTest::qWaitFor([&] { return qint64(received.size()) == sent; }, 5000));
+        reader.close();
     }
 };
 
