@@ -81,6 +81,17 @@ Expected<std::optional<int>> ApiCall::queryInt(const QString& name, int min, int
     return std::optional(value);
 }
 
+Expected<PageRequest> ApiCall::queryPage() const
+{
+    const auto limit = queryInt(u"limit"_s, 1, 500);
+    if (!limit)
+        return std::unexpected(limit.error());
+    const auto offset = queryInt(u"offset"_s, 0, 1'000'000);
+    if (!offset)
+        return std::unexpected(offset.error());
+    return PageRequest{.limit = limit->value_or(100), .offset = offset->value_or(0)};
+}
+
 Expected<qint64> ApiCall::captureId(int index, const QString& what) const
 {
     if (index < captures.size()) {

@@ -15,6 +15,13 @@
 
 namespace pfa::server {
 
+// ?limit and ?offset of a list route, defaults applied.
+struct PageRequest
+{
+    int limit = 100;
+    int offset = 0;
+};
+
 // One authenticated request as a route handler sees it, with the strict readers every handler
 // uses for its input: a wrong type, an unknown parameter or a bad date is InvalidInput naming it.
 struct ApiCall
@@ -37,6 +44,8 @@ struct ApiCall
     [[nodiscard]] Expected<std::optional<int>> queryInt(const QString& name, int min,
                                                         int max) const;
     [[nodiscard]] std::optional<QString> queryText(const QString& name) const;
+    // limit 1–500 (default 100), offset 0–1,000,000 (default 0): the paging of every list route.
+    [[nodiscard]] Expected<PageRequest> queryPage() const;
     // A {…} segment that must be a positive id; `what` names it in the error.
     [[nodiscard]] Expected<qint64> captureId(int index, const QString& what) const;
 };

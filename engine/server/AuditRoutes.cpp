@@ -31,12 +31,10 @@ HttpReply AuditRoutes::list(const ApiCall& call) const
     auto organizationId = call.queryId(u"organizationId"_s);
     auto from = call.queryDate(u"from"_s);
     auto to = call.queryDate(u"to"_s);
-    auto limit = call.queryInt(u"limit"_s, 1, 500);
-    auto offset = call.queryInt(u"offset"_s, 0, 1'000'000);
+    auto paging = call.queryPage();
     for (const Error* error :
          {organizationId ? nullptr : &organizationId.error(), from ? nullptr : &from.error(),
-          to ? nullptr : &to.error(), limit ? nullptr : &limit.error(),
-          offset ? nullptr : &offset.error()}) {
+          to ? nullptr : &to.error(), paging ? nullptr : &paging.error()}) {
         if (error)
             return HttpReply::fromError(*error);
     }
@@ -46,8 +44,8 @@ HttpReply AuditRoutes::list(const ApiCall& call) const
                            .action = call.queryText(u"action"_s).value_or(QString()),
                            .from = *from,
                            .to = *to,
-                           .limit = limit->value_or(100),
-                           .offset = offset->value_or(0)};
+                           .limit = paging->limit,
+                           .offset = paging->offset};
     for (const auto& [name, value] :
          {std::pair{u"actor"_s, &search.actor}, std::pair{u"action"_s, &search.action}}) {
         if (value->size() > MaxFilterLength)

@@ -77,18 +77,16 @@ HttpReply ConflictRoutes::list(const ApiCall& call) const
         !allowed)
         return HttpReply::fromError(allowed.error());
     auto organizationId = call.queryId(u"organizationId"_s);
-    auto limit = call.queryInt(u"limit"_s, 1, 500);
-    auto offset = call.queryInt(u"offset"_s, 0, 1'000'000);
+    auto paging = call.queryPage();
     for (const Error* error :
-         {organizationId ? nullptr : &organizationId.error(), limit ? nullptr : &limit.error(),
-          offset ? nullptr : &offset.error()}) {
+         {organizationId ? nullptr : &organizationId.error(), paging ? nullptr : &paging.error()}) {
         if (error)
             return HttpReply::fromError(*error);
     }
     db::ConflictFilter filter{.organizationIds = {},
                               .status = model::ConflictStatus::Unresolved,
-                              .limit = limit->value_or(100),
-                              .offset = offset->value_or(0)};
+                              .limit = paging->limit,
+                              .offset = paging->offset};
     if (const auto status = call.queryText(u"status"_s)) {
         if (*status == u"all")
             filter.status.reset();

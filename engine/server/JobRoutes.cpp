@@ -87,12 +87,10 @@ HttpReply JobRoutes::list(const ApiCall& call) const
     auto organizationId = call.queryId(u"organizationId"_s);
     auto from = call.queryDate(u"from"_s);
     auto to = call.queryDate(u"to"_s);
-    auto limit = call.queryInt(u"limit"_s, 1, 500);
-    auto offset = call.queryInt(u"offset"_s, 0, 1'000'000);
+    auto paging = call.queryPage();
     for (const Error* error :
          {organizationId ? nullptr : &organizationId.error(), from ? nullptr : &from.error(),
-          to ? nullptr : &to.error(), limit ? nullptr : &limit.error(),
-          offset ? nullptr : &offset.error()}) {
+          to ? nullptr : &to.error(), paging ? nullptr : &paging.error()}) {
         if (error)
             return HttpReply::fromError(*error);
     }
@@ -101,8 +99,8 @@ HttpReply JobRoutes::list(const ApiCall& call) const
                          .trigger = {},
                          .from = *from,
                          .to = *to,
-                         .limit = limit->value_or(100),
-                         .offset = offset->value_or(0)};
+                         .limit = paging->limit,
+                         .offset = paging->offset};
     if (const auto status = call.queryText(u"status"_s)) {
         if (*status != u"running" && *status != u"failed" && *status != u"completed")
             return HttpReply::error(400, "INVALID_INPUT"_L1,

@@ -124,11 +124,9 @@ HttpReply QueueRoutes::list(const ApiCall& call) const
         !allowed)
         return HttpReply::fromError(allowed.error());
     auto organizationId = call.queryId(u"organizationId"_s);
-    auto limit = call.queryInt(u"limit"_s, 1, 500);
-    auto offset = call.queryInt(u"offset"_s, 0, 1'000'000);
+    auto paging = call.queryPage();
     for (const Error* error :
-         {organizationId ? nullptr : &organizationId.error(), limit ? nullptr : &limit.error(),
-          offset ? nullptr : &offset.error()}) {
+         {organizationId ? nullptr : &organizationId.error(), paging ? nullptr : &paging.error()}) {
         if (error)
             return HttpReply::fromError(*error);
     }
@@ -137,8 +135,8 @@ HttpReply QueueRoutes::list(const ApiCall& call) const
                            .pfaId = call.queryText(u"pfaId"_s).value_or(QString()),
                            .deadLettersOnly = false,
                            .newestFirst = true,
-                           .limit = limit->value_or(100),
-                           .offset = offset->value_or(0)};
+                           .limit = paging->limit,
+                           .offset = paging->offset};
     if (const auto status = call.queryText(u"status"_s)) {
         filter.status = model::fromWire<model::QueueStatus>(*status);
         if (!filter.status)
@@ -167,11 +165,9 @@ HttpReply QueueRoutes::deadLetters(const ApiCall& call) const
     if (auto allowed = call.allowOnly({u"organizationId", u"limit", u"offset"}); !allowed)
         return HttpReply::fromError(allowed.error());
     auto organizationId = call.queryId(u"organizationId"_s);
-    auto limit = call.queryInt(u"limit"_s, 1, 500);
-    auto offset = call.queryInt(u"offset"_s, 0, 1'000'000);
+    auto paging = call.queryPage();
     for (const Error* error :
-         {organizationId ? nullptr : &organizationId.error(), limit ? nullptr : &limit.error(),
-          offset ? nullptr : &offset.error()}) {
+         {organizationId ? nullptr : &organizationId.error(), paging ? nullptr : &paging.error()}) {
         if (error)
             return HttpReply::fromError(*error);
     }
@@ -181,8 +177,8 @@ HttpReply QueueRoutes::deadLetters(const ApiCall& call) const
     auto connection = m_database.connection();
     if (!connection)
         return HttpReply::fromError(connection.error());
-    auto page = sync::DeadLetterService(*connection)
-                    .page(*organizations, limit->value_or(100), offset->value_or(0));
+    auto page =
+        sync::DeadLetterService(*connection).page(*organizations, paging->limit, paging->offset);
     if (!page)
         return HttpReply::fromError(page.error());
     return HttpReply::json(200, pageJson(*page));
