@@ -17,6 +17,15 @@ CREATE TABLE pfa_write_queue_tally (
     PRIMARY KEY (organization_id, status, conflict, slot)
 );
 
+-- What a queue row adds to busy_us: a completed item's time from queueing to completion.
+CREATE FUNCTION pfa_write_queue_busy_us(status text, created_at timestamptz,
+                                        completed_at timestamptz) RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN status = 'completed' AND completed_at IS NOT NULL
+                THEN (EXTRACT(EPOCH FROM completed_at - created_at) * 1000000)::bigint
+                ELSE 0 END
+$$;
+
 CREATE FUNCTION pfa_write_queue_tally_add() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -24,9 +33,7 @@ BEGIN
         INSERT INTO pfa_write_queue_tally AS t
         SELECT organization_id, status, conflict, pg_backend_pid(), sum(items), sum(busy_us)
           FROM (SELECT organization_id, status, failure_class IS NOT DISTINCT FROM 'conflict',
-                       1, CASE WHEN status = 'completed' AND completed_at IS NOT NULL
-                               THEN (EXTRACT(EPOCH FROM completed_at - created_at) * 1000000)::bigint
-                               ELSE 0 END
+                       1, pfa_write_queue_busy_us(status, created_at, completed_at)
                   FROM new_rows) AS d (organization_id, status, conflict, items, busy_us)
          GROUP BY organization_id, status, conflict
          ORDER BY organization_id, status, conflict
@@ -36,9 +43,7 @@ BEGIN
         INSERT INTO pfa_write_queue_tally AS t
         SELECT organization_id, status, conflict, pg_backend_pid(), -sum(items), -sum(busy_us)
           FROM (SELECT organization_id, status, failure_class IS NOT DISTINCT FROM 'conflict',
-                       1, CASE WHEN status = 'completed' AND completed_at IS NOT NULL
-                               THEN (EXTRACT(EPOCH FROM completed_at - created_at) * 1000000)::bigint
-                               ELSE 0 END
+                       1, pfa_write_queue_busy_us(status, created_at, completed_at)
                   FROM old_rows) AS d (organization_id, status, conflict, items, busy_us)
          GROUP BY organization_id, status, conflict
          ORDER BY organization_id, status, conflict
@@ -49,15 +54,11 @@ BEGIN
         INSERT INTO pfa_write_queue_tally AS t
         SELECT organization_id, status, conflict, pg_backend_pid(), sum(items), sum(busy_us)
           FROM (SELECT organization_id, status, failure_class IS NOT DISTINCT FROM 'conflict',
-                       1, CASE WHEN status = 'completed' AND completed_at IS NOT NULL
-                               THEN (EXTRACT(EPOCH FROM completed_at - created_at) * 1000000)::bigint
-                               ELSE 0 END
+                       1, pfa_write_queue_busy_us(status, created_at, completed_at)
                   FROM new_rows
                 UNION ALL
                 SELECT organization_id, status, failure_class IS NOT DISTINCT FROM 'conflict',
-                       -1, CASE WHEN status = 'completed' AND completed_at IS NOT NULL
-                                THEN -(EXTRACT(EPOCH FROM completed_at - created_at) * 1000000)::bigint
-                                ELSE 0 END
+                       -1, -pfa_write_queue_busy_us(status, created_at, completed_at)
                   FROM old_rows) AS d (organization_id, status, conflict, items, busy_us)
          GROUP BY organization_id, status, conflict
         HAVING sum(items) <> 0 OR sum(busy_us) <> 0
@@ -112,9 +113,7 @@ $$;
 -- What is already queued.
 INSERT INTO pfa_write_queue_tally
 SELECT organization_id, status, failure_class IS NOT DISTINCT FROM 'conflict', 0, count(*),
-       COALESCE(sum(CASE WHEN status = 'completed' AND completed_at IS NOT NULL
-                         THEN (EXTRACT(EPOCH FROM completed_at - created_at) * 1000000)::bigint
-                         ELSE 0 END), 0)
+       sum(pfa_write_queue_busy_us(status, created_at, completed_at))
   FROM pfa_write_queue
  GROUP BY 1, 2, 3;
 
